@@ -1,0 +1,308 @@
+// The wire protocol between the extension (or any client) and a transcription server.
+// docs/protocol.md is the contract; this module is its executable form, used by both
+// the server and the extension so the two sides cannot drift apart.
+
+export const PROTOCOL_VERSION = 2;
+export const WIRE_SAMPLE_RATE = 16000;
+
+// ---------------------------------------------------------------- client → server
+
+export type AudioEncoding = 'pcm_s16le';
+
+export interface AudioSpec {
+  encoding: AudioEncoding;
+  sampleRate: number;
+  channels: number;
+}
+
+export interface InitMessage {
+  type: 'init';
+  sourceLanguage: string; // 'auto' or an ISO 639-1 code
+  targetLanguage: string; // '' / 'none' means no translation
+  engine: string; // 'faster-whisper' | 'whisper' | 'sphinx' | 'default'
+  protocol?: number; // 2 for our protocol; absent for clients of the original design
+  audio?: AudioSpec;
+}
+
+export type ClientMessage =
+  | InitMessage
+  | { type: 'flush' }
+  | { type: 'stop' }
+  | { type: 'keepalive' };
+
+// ---------------------------------------------------------------- server → client
+
+export interface ReadyMessage {
+  type: 'ready';
+  sessionId: string;
+  protocol: 2;
+  engine: string;
+  model: string;
+  sampleRate: number;
+  /** Set when the server used another engine than the one asked for, and why. */
+  notice?: string;
+}
+
+export interface PartialMessage {
+  type: 'partial';
+  segmentId: number;
+  text: string;
+  start: number;
+  end: number;
+}
+
+export interface FinalMessage {
+  type: 'final';
+  segmentId: number;
+  text: string;
+  start: number;
+  end: number;
+  language: string;
+}
+
+export type ErrorCode =
+  | 'bad_json'
+  | 'bad_message'
+  | 'not_initialized'
+  | 'already_initialized'
+  | 'unsupported_audio'
+  | 'odd_length'
+  | 'frame_too_large'
+  | 'unknown_engine'
+  | 'unsupported_language'
+  | 'engine_error'
+  | 'overloaded'
+  | 'busy'
+  | 'idle_timeout'
+  | 'shutting_down';
+
+export interface ErrorMessage {
+  type: 'error';
+  code: ErrorCode | string;
+  message: string;
+  fatal: boolean;
+  success: false;
+}
+
+export interface PongMessage {
+  type: 'pong';
+}
+
+export interface DoneMessage {
+  type: 'done';
+}
+
+/** The original design's answer, sent to clients that did not ask for protocol 2. */
+export interface TranscriptionMessage {
+  type: 'transcription';
+  text: string;
+  language?: string;
+  language_probability?: number;
+  success: true;
+}
+
+/** The original design's connection status message. */
+export interface ConnectionMessage {
+  type: 'connection';
+  status: 'connected' | 'initialized';
+  sessionId?: string;
+  success?: boolean;
+}
+
+export type ServerMessage =
+  | ReadyMessage
+  | PartialMessage
+  | FinalMessage
+  | ErrorMessage
+  | PongMessage
+  | DoneMessage
+  | TranscriptionMessage
+  | ConnectionMessage;
+
+// ---------------------------------------------------------------- close codes
+
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001, // server shutting down
+  policy: 1008, // fatal protocol error
+  tooBig: 1009, // frame above the transport limit
+  internal: 1011,
+  tryAgainLater: 1013, // busy
+  idleTimeout: 4000,
+} as const;
+
+// ---------------------------------------------------------------- parsing
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const fail = (code: ErrorCode, message: string): Parsed<never> => ({ ok: false, code, message });
+
+const LANGUAGE_RE = /^(auto|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$/;
+
+/** Validates one text frame from a client. Unknown fields are ignored (forward compatible). */
+export function parseClientMessage(raw: string): Parsed<ClientMessage> {
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    return fail('bad_json', 'message is not valid JSON');
+  }
+  if (!isObject(data) || typeof data.type !== 'string') {
+    return fail('bad_message', 'message must be a JSON object with a string "type"');
+  }
+  switch (data.type) {
+    case 'flush':
+    case 'stop':
+    case 'keepalive':
+      return { ok: true, value: { type: data.type } };
+    case 'init':
+      return parseInit(data);
+    default:
+      return fail('bad_message', `unknown message type "${String(data.type).slice(0, 40)}"`);
+  }
+}
+
+function parseInit(data: Record<string, unknown>): Parsed<InitMessage> {
+  const str = (key: string, fallback: string): string | null => {
+    const v = data[key];
+    if (v === undefined || v === null) return fallback;
+    return typeof v === 'string' ? v : null;
+  };
+  const sourceLanguage = str('sourceLanguage', 'auto');
+  const targetLanguage = str('targetLanguage', '');
+  const engine = str('engine', 'default');
+  if (sourceLanguage === null || targetLanguage === null || engine === null) {
+    return fail('bad_message', 'init: sourceLanguage, targetLanguage and engine must be strings');
+  }
+  if (!LANGUAGE_RE.test(sourceLanguage)) {
+    return fail('bad_message', `init: sourceLanguage "${sourceLanguage.slice(0, 20)}" is not "auto" or a language code`);
+  }
+  const msg: InitMessage = { type: 'init', sourceLanguage, targetLanguage, engine };
+  if (data.protocol !== undefined) {
+    if (typeof data.protocol !== 'number' || !Number.isInteger(data.protocol)) {
+      return fail('bad_message', 'init: protocol must be an integer');
+    }
+    msg.protocol = data.protocol;
+  }
+  if (data.audio !== undefined) {
+    const audio = parseAudioSpec(data.audio);
+    if (!audio.ok) return audio;
+    msg.audio = audio.value;
+  }
+  return { ok: true, value: msg };
+}
+
+export const SUPPORTED_SAMPLE_RATES = { min: 8000, max: 48000 };
+
+export function parseAudioSpec(v: unknown): Parsed<AudioSpec> {
+  if (!isObject(v)) return fail('unsupported_audio', 'init: audio must be an object');
+  const { encoding, sampleRate, channels } = v;
+  if (encoding !== 'pcm_s16le') {
+    return fail('unsupported_audio', `audio encoding "${String(encoding).slice(0, 20)}" is not supported; use "pcm_s16le"`);
+  }
+  if (
+    typeof sampleRate !== 'number' ||
+    !Number.isInteger(sampleRate) ||
+    sampleRate < SUPPORTED_SAMPLE_RATES.min ||
+    sampleRate > SUPPORTED_SAMPLE_RATES.max
+  ) {
+    return fail(
+      'unsupported_audio',
+      `audio sampleRate must be an integer from ${SUPPORTED_SAMPLE_RATES.min} to ${SUPPORTED_SAMPLE_RATES.max} Hz (16000 preferred)`,
+    );
+  }
+  if (channels !== 1 && channels !== 2) {
+    return fail('unsupported_audio', 'audio channels must be 1 or 2');
+  }
+  return { ok: true, value: { encoding, sampleRate, channels } };
+}
+
+/**
+ * Validates one text frame from a server. Accepts our protocol and the original design's
+ * messages; anything else is reported, never thrown.
+ */
+export function parseServerMessage(raw: string): Parsed<ServerMessage> {
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    return fail('bad_json', 'server sent invalid JSON');
+  }
+  if (!isObject(data) || typeof data.type !== 'string') {
+    return fail('bad_message', 'server message has no "type"');
+  }
+  const num = (k: string) => (typeof data[k] === 'number' && Number.isFinite(data[k]) ? (data[k] as number) : null);
+  const text = typeof data.text === 'string' ? data.text : null;
+  switch (data.type) {
+    case 'ready':
+      if (typeof data.sessionId !== 'string') return fail('bad_message', 'ready without sessionId');
+      return {
+        ok: true,
+        value: {
+          type: 'ready',
+          sessionId: data.sessionId,
+          protocol: 2,
+          engine: typeof data.engine === 'string' ? data.engine : 'unknown',
+          model: typeof data.model === 'string' ? data.model : '',
+          sampleRate: num('sampleRate') ?? WIRE_SAMPLE_RATE,
+          ...(typeof data.notice === 'string' ? { notice: data.notice } : {}),
+        },
+      };
+    case 'partial':
+    case 'final': {
+      const segmentId = num('segmentId');
+      if (segmentId === null || text === null) return fail('bad_message', `${data.type} needs segmentId and text`);
+      const start = num('start') ?? 0;
+      const end = num('end') ?? start;
+      if (data.type === 'partial') return { ok: true, value: { type: 'partial', segmentId, text, start, end } };
+      const language = typeof data.language === 'string' ? data.language : '';
+      return { ok: true, value: { type: 'final', segmentId, text, start, end, language } };
+    }
+    case 'transcription':
+      if (text === null) return fail('bad_message', 'transcription without text');
+      if (data.success === false) {
+        return { ok: true, value: { type: 'error', code: 'engine_error', message: text || 'transcription failed', fatal: false, success: false } };
+      }
+      return {
+        ok: true,
+        value: {
+          type: 'transcription',
+          text,
+          success: true,
+          ...(typeof data.language === 'string' ? { language: data.language } : {}),
+          ...(num('language_probability') !== null ? { language_probability: num('language_probability')! } : {}),
+        },
+      };
+    case 'error':
+      return {
+        ok: true,
+        value: {
+          type: 'error',
+          code: typeof data.code === 'string' ? data.code : 'server_error',
+          message: typeof data.message === 'string' ? data.message : 'the server reported an error',
+          fatal: data.fatal === true,
+          success: false,
+        },
+      };
+    case 'connection':
+      if (data.status !== 'connected' && data.status !== 'initialized') {
+        return fail('bad_message', 'connection message with unknown status');
+      }
+      return {
+        ok: true,
+        value: {
+          type: 'connection',
+          status: data.status,
+          ...(typeof data.sessionId === 'string' ? { sessionId: data.sessionId } : {}),
+        },
+      };
+    case 'pong':
+    case 'done':
+      return { ok: true, value: { type: data.type } };
+    default:
+      return fail('bad_message', `unknown server message type "${String(data.type).slice(0, 40)}"`);
+  }
+}
