@@ -1,0 +1,110 @@
+// HTTP + WebSocket front door: /ws for streaming sessions, /health for monitoring,
+// a session limit that answers "busy", and graceful shutdown.
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CloseCode, type ServerMessage } from '../src/shared/protocol.ts';
+import type { ServerConfig } from './config.ts';
+import type { EngineRegistry } from './engine-registry.ts';
+import type { Logger } from './log.ts';
+import { Session } from './session.ts';
+
+export const WS_PATH = '/ws';
+
+export interface TranscriptionServer {
+  readonly sessions: ReadonlySet<Session>;
+  listen(): Promise<AddressInfo>;
+  /** Finishes finals, closes every session with a reason, stops listening. */
+  close(): Promise<void>;
+}
+
+export function createTranscriptionServer(config: ServerConfig, engines: EngineRegistry, log: Logger): TranscriptionServer {
+  const sessions = new Set<Session>();
+  const startedAt = Date.now();
+  let closing = false;
+
+  const httpServer = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method === 'GET' && url.pathname === '/health') {
+      const engine = engines.default.info;
+      return json(res, 200, {
+        status: closing ? 'shutting_down' : 'ok',
+        engine: engine.name,
+        model: engine.model,
+        engines: engines.names,
+        sessions: sessions.size,
+        maxSessions: config.maxSessions,
+        uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      });
+    }
+    json(res, 404, { error: 'not found', endpoints: ['GET /health', `WebSocket ${WS_PATH}`] });
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxMessageBytes, perMessageDeflate: false });
+
+  httpServer.on('upgrade', (req, socket: Socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== WS_PATH && url.pathname !== `${WS_PATH}/`) {
+      // A plain 404 lets clients tell "no WebSocket endpoint here" from a network failure.
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws));
+  });
+
+  function accept(ws: WebSocket): void {
+    if (closing) return refuse(ws, 'shutting_down', 'the server is shutting down', CloseCode.goingAway);
+    if (sessions.size >= config.maxSessions) {
+      log.warn(`refused a session: ${sessions.size}/${config.maxSessions} sessions running`);
+      return refuse(
+        ws,
+        'busy',
+        `the server is at its limit of ${config.maxSessions} sessions; try again later`,
+        CloseCode.tryAgainLater,
+      );
+    }
+    const session = new Session(ws, {
+      config,
+      engines,
+      log,
+      onClosed: (s) => sessions.delete(s),
+    });
+    sessions.add(session);
+  }
+
+  function refuse(ws: WebSocket, code: string, message: string, closeCode: number): void {
+    const msg: ServerMessage = { type: 'error', code, message, fatal: true, success: false };
+    ws.send(JSON.stringify(msg));
+    ws.close(closeCode, message.slice(0, 120));
+  }
+
+  return {
+    sessions,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, config.host, () => {
+          httpServer.off('error', reject);
+          resolve(httpServer.address() as AddressInfo);
+        });
+      }),
+    async close() {
+      if (closing) return;
+      closing = true;
+      await Promise.all([...sessions].map((s) => s.shutdown()));
+      // Give close frames a moment to reach clients before cutting what is left.
+      const deadline = Date.now() + 1000;
+      while (wss.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    },
+  };
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}

@@ -1,0 +1,45 @@
+// `npm run server`: load engines, serve HTTP + WebSocket, shut down gracefully on signals.
+import { HELP, parseConfig } from './config.ts';
+import { loadEngines } from './engine-loader.ts';
+import { createTranscriptionServer, WS_PATH } from './http-server.ts';
+import { createLogger } from './log.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = parseConfig(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${HELP}`);
+    process.exit(2);
+  }
+  if (config === 'help') {
+    process.stdout.write(HELP);
+    return;
+  }
+  const log = createLogger(config.quiet);
+  const engines = await loadEngines(config, log);
+  const server = createTranscriptionServer(config, engines, log);
+  const address = await server.listen();
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const engine = engines.default.info;
+  process.stdout.write(
+    `Transcription server listening on ws://${host}:${address.port}${WS_PATH} (engine ${engine.name}, model ${engine.model}; health: http://${host}:${address.port}/health)\n`,
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return process.exit(1); // a second signal forces the exit
+    stopping = true;
+    log.info(`${signal}: finishing finals and closing ${server.sessions.size} session(s)`);
+    await server.close();
+    await engines.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`server failed to start: ${(err as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,124 @@
+// Both sides of docs/protocol.md: what clients may send, and what servers (ours and the
+// original design's) may answer.
+import { describe, expect, it } from 'vitest';
+import { parseClientMessage, parseServerMessage } from '../../src/shared/protocol.ts';
+
+describe('parseClientMessage', () => {
+  it('accepts the original design init and fills defaults', () => {
+    const r = parseClientMessage('{"type":"init","sourceLanguage":"auto","targetLanguage":"en","engine":"faster-whisper"}');
+    expect(r).toEqual({
+      ok: true,
+      value: { type: 'init', sourceLanguage: 'auto', targetLanguage: 'en', engine: 'faster-whisper' },
+    });
+    expect(parseClientMessage('{"type":"init"}')).toEqual({
+      ok: true,
+      value: { type: 'init', sourceLanguage: 'auto', targetLanguage: '', engine: 'default' },
+    });
+  });
+
+  it('accepts protocol 2 with an audio spec', () => {
+    const r = parseClientMessage(
+      JSON.stringify({
+        type: 'init',
+        sourceLanguage: 'en-US',
+        targetLanguage: 'es',
+        engine: 'sphinx',
+        protocol: 2,
+        audio: { encoding: 'pcm_s16le', sampleRate: 48000, channels: 2 },
+        somethingNew: true,
+      }),
+    );
+    expect(r.ok && r.value.type === 'init' && r.value.audio).toEqual({ encoding: 'pcm_s16le', sampleRate: 48000, channels: 2 });
+  });
+
+  it.each([
+    ['not json', 'bad_json'],
+    ['[1,2]', 'bad_message'],
+    ['{"kind":"init"}', 'bad_message'],
+    ['{"type":"dance"}', 'bad_message'],
+    ['{"type":"init","engine":5}', 'bad_message'],
+    ['{"type":"init","sourceLanguage":"<script>"}', 'bad_message'],
+    ['{"type":"init","protocol":"2"}', 'bad_message'],
+    ['{"type":"init","audio":{"encoding":"opus","sampleRate":16000,"channels":1}}', 'unsupported_audio'],
+    ['{"type":"init","audio":{"encoding":"pcm_s16le","sampleRate":96000,"channels":1}}', 'unsupported_audio'],
+    ['{"type":"init","audio":{"encoding":"pcm_s16le","sampleRate":16000.5,"channels":1}}', 'unsupported_audio'],
+    ['{"type":"init","audio":{"encoding":"pcm_s16le","sampleRate":16000,"channels":6}}', 'unsupported_audio'],
+    ['{"type":"init","audio":"pcm"}', 'unsupported_audio'],
+  ])('rejects %s with %s', (raw, code) => {
+    const r = parseClientMessage(raw);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.code).toBe(code);
+      expect(r.message.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('accepts control messages', () => {
+    for (const type of ['flush', 'stop', 'keepalive']) {
+      expect(parseClientMessage(JSON.stringify({ type }))).toEqual({ ok: true, value: { type } });
+    }
+  });
+});
+
+describe('parseServerMessage', () => {
+  it('parses protocol 2 messages', () => {
+    expect(parseServerMessage('{"type":"ready","sessionId":"s1","protocol":2,"engine":"sphinx","model":"m","sampleRate":16000}')).toEqual({
+      ok: true,
+      value: { type: 'ready', sessionId: 's1', protocol: 2, engine: 'sphinx', model: 'm', sampleRate: 16000 },
+    });
+    expect(parseServerMessage('{"type":"partial","segmentId":3,"text":"ask not","start":1.5,"end":2}')).toEqual({
+      ok: true,
+      value: { type: 'partial', segmentId: 3, text: 'ask not', start: 1.5, end: 2 },
+    });
+    expect(parseServerMessage('{"type":"final","segmentId":3,"text":"ask not","start":1.5,"end":2.5,"language":"en"}')).toEqual({
+      ok: true,
+      value: { type: 'final', segmentId: 3, text: 'ask not', start: 1.5, end: 2.5, language: 'en' },
+    });
+    expect(parseServerMessage('{"type":"error","code":"busy","message":"full","fatal":true,"success":false}')).toEqual({
+      ok: true,
+      value: { type: 'error', code: 'busy', message: 'full', fatal: true, success: false },
+    });
+    expect(parseServerMessage('{"type":"pong"}')).toEqual({ ok: true, value: { type: 'pong' } });
+    expect(parseServerMessage('{"type":"done"}')).toEqual({ ok: true, value: { type: 'done' } });
+  });
+
+  it('parses the original design answers', () => {
+    expect(
+      parseServerMessage('{"type":"transcription","text":" hello","language":"en","language_probability":0.98,"success":true}'),
+    ).toEqual({
+      ok: true,
+      value: { type: 'transcription', text: ' hello', language: 'en', language_probability: 0.98, success: true },
+    });
+    expect(parseServerMessage('{"type":"connection","status":"connected"}')).toEqual({
+      ok: true,
+      value: { type: 'connection', status: 'connected' },
+    });
+    // The original server's error shape has no code or fatal flag.
+    expect(parseServerMessage('{"type":"error","message":"boom","success":false}')).toEqual({
+      ok: true,
+      value: { type: 'error', code: 'server_error', message: 'boom', fatal: false, success: false },
+    });
+    // A failed transcription is an error, not a caption.
+    const failed = parseServerMessage('{"type":"transcription","text":"","success":false}');
+    expect(failed.ok && failed.value.type).toBe('error');
+  });
+
+  it.each([
+    ['{', 'bad_json'],
+    ['"text"', 'bad_message'],
+    ['{"type":"partial","text":"x"}', 'bad_message'],
+    ['{"type":"final","segmentId":1}', 'bad_message'],
+    ['{"type":"ready"}', 'bad_message'],
+    ['{"type":"surprise"}', 'bad_message'],
+    ['{"type":"connection","status":"weird"}', 'bad_message'],
+  ])('rejects %s', (raw, code) => {
+    const r = parseServerMessage(raw);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.code).toBe(code);
+  });
+
+  it('keeps HTML in text as text (never interprets it)', () => {
+    const r = parseServerMessage('{"type":"final","segmentId":0,"text":"<img src=x onerror=alert(1)>","start":0,"end":1}');
+    expect(r.ok && r.value.type === 'final' && r.value.text).toBe('<img src=x onerror=alert(1)>');
+  });
+});
