@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the server and the tests need, only where missing:
+# PocketSphinx (the sphinx engine), Chromium (end-to-end tests), sox and espeak-ng (audio tools).
+set -euo pipefail
+
+# "server": what `npm run server` needs; "all" (default): also what the tests need.
+server_packages=(pocketsphinx pocketsphinx-en-us libpocketsphinx3 libsphinxbase3)
+if [ "${1:-all}" = "server" ]; then
+  packages=("${server_packages[@]}")
+else
+  packages=("${server_packages[@]}" chromium sox espeak-ng)
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null; then
+  echo "Missing system packages: ${missing[*]} (install them with your package manager)" >&2
+  exit 1
+fi
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "Installing system packages: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
