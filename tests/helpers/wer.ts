@@ -48,6 +48,9 @@ export function wer(reference: string, hypothesis: string): number {
   return errors / refWords;
 }
 
+/** Alias of wer(). */
+export const wordErrorRate = wer;
+
 /** Corpus WER: total errors over total reference words (long clips weigh more, as they should). */
 export function corpusWer(pairs: Iterable<{ reference: string; hypothesis: string }>): number {
   let errors = 0;

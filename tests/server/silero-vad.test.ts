@@ -1,39 +1,14 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SileroVad, VAD_WINDOW, defaultSileroModelPath } from '../../server/vad/silero.ts';
 import { Endpointer, type EndpointEvent } from '../../server/vad/endpointer.ts';
+import { loadWav16k } from '../helpers/fixtures.ts';
+import { realSpeechDir } from '../helpers/paths.ts';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const sharedDir = process.env.SHARED_DIR ?? path.resolve(repoRoot, '../shared');
-const realSpeech = (name: string) => path.join(sharedDir, 'fixtures/speech/real', name);
+const realSpeech = (name: string) => path.join(realSpeechDir, name);
 const SR = 16000;
-
-/** Reads a 16 kHz mono PCM16 WAV, walking the RIFF chunks (en-jfk.wav has a LIST chunk before data). */
-function readWav16k(file: string): Int16Array {
-  const b = readFileSync(file);
-  if (b.toString('ascii', 0, 4) !== 'RIFF' || b.toString('ascii', 8, 12) !== 'WAVE') throw new Error(`${file}: not a WAV`);
-  let fmtOk = false;
-  for (let o = 12; o + 8 <= b.length; ) {
-    const id = b.toString('ascii', o, o + 4);
-    const size = b.readUInt32LE(o + 4);
-    if (id === 'fmt ') {
-      const [format, channels, rate, bits] = [b.readUInt16LE(o + 8), b.readUInt16LE(o + 10), b.readUInt32LE(o + 12), b.readUInt16LE(o + 22)];
-      if (format !== 1 || channels !== 1 || rate !== SR || bits !== 16) {
-        throw new Error(`${file}: need 16 kHz mono PCM16, got format ${format}, ${channels} ch, ${rate} Hz, ${bits} bit`);
-      }
-      fmtOk = true;
-    } else if (id === 'data') {
-      if (!fmtOk) throw new Error(`${file}: data before fmt`);
-      const data = b.subarray(o + 8, o + 8 + size);
-      return new Int16Array(data.buffer.slice(data.byteOffset, data.byteOffset + (data.length & ~1)));
-    }
-    o += 8 + size + (size & 1);
-  }
-  throw new Error(`${file}: no data chunk`);
-}
+const readWav16k = loadWav16k;
 
 function concat(...parts: Int16Array[]): Int16Array {
   const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
