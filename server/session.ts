@@ -165,6 +165,9 @@ export class Session {
         log: this.deps.log,
       });
     } catch (err) {
+      if ((err as { code?: string }).code === 'unsupported_language') {
+        return this.fatal('unsupported_language', (err as Error).message);
+      }
       return this.fatal('engine_error', `could not start the ${engine.info.name} engine: ${(err as Error).message}`);
     }
     if (this.state !== 'starting') {
@@ -221,6 +224,8 @@ export class Session {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     if (this.state === 'closed') return;
     this.idleTimer = setTimeout(() => {
+      // A client waiting for us (queued audio, a stop being drained) is not idle.
+      if (this.state === 'stopping' || this.backlogSeconds() > 0) return this.touch();
       this.error('idle_timeout', `no message for ${this.deps.config.idleTimeout} s; send keepalive while idle`, true);
       this.close(CloseCode.idleTimeout, 'idle timeout');
     }, this.deps.config.idleTimeout * 1000);
