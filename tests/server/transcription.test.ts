@@ -50,7 +50,7 @@ describe('sphinx engine over the wire', () => {
     expect(finals.every((f) => f.language === 'en')).toBe(true);
     // Times are on the audio timeline: the speech lies within the 12 s we sent.
     expect(finals[0].start).toBeLessThan(1.5);
-    expect(finals.at(-1).end).toBeLessThanOrEqual(pcm.length / 16000 + 0.01);
+    expect(finals.at(-1)!.end).toBeLessThanOrEqual(pcm.length / 16000 + 0.01);
     const text = finals.map((f) => f.text).join(' ');
     const wer = wordErrorRate(jfk.text, text);
     console.log(`jfk at real time: ${partials.length} partials, ${finals.length} finals, WER ${(wer * 100).toFixed(1)}%: "${text}"`);

@@ -1,0 +1,63 @@
+// Service worker: wires Chrome events and messages to the SessionManager. It keeps no state
+// of its own beyond the store, because Chrome stops idle workers at will.
+
+import { listen, sendRuntime, sendToTab } from '../shared/messages.ts';
+import { showBadge } from './badge.ts';
+import { closeOffscreenDocument, ensureOffscreenDocument, hasOffscreenDocument } from './offscreen-document.ts';
+import { SessionManager } from './session-manager.ts';
+import { SessionStore } from './session-store.ts';
+
+const store = new SessionStore();
+
+const manager = new SessionManager({
+  store,
+  getStreamId: (tabId) => chrome.tabCapture.getMediaStreamId({ targetTabId: tabId }),
+  ensureOffscreen: ensureOffscreenDocument,
+  closeOffscreen: closeOffscreenDocument,
+  hasOffscreen: hasOffscreenDocument,
+  toOffscreen: (msg) => sendRuntime(msg),
+  toTab: (tabId, msg) =>
+    sendToTab(tabId, msg).then(
+      () => true,
+      () => false, // no content script there (yet): chrome:// pages, tabs opened before install
+    ),
+  injectContent: async (tabId) => {
+    const files = chrome.runtime.getManifest().content_scripts?.flatMap((cs) => cs.js ?? []) ?? [];
+    if (files.length) await chrome.scripting.executeScript({ target: { tabId }, files });
+  },
+  toPopup: (msg) => {
+    sendRuntime(msg).catch(() => {}); // no popup open: nobody to tell
+  },
+  setBadge: showBadge,
+  now: Date.now,
+});
+
+// Every event waits for the store: after a restart the worker must know its sessions first.
+const ready = manager.reconcile().catch((err) => console.error('[background] reconcile failed', err));
+
+listen('background', (msg, sender) => {
+  switch (msg.type) {
+    case 'start':
+      return ready.then(() => manager.start(msg.tabId, msg.settings));
+    case 'stop':
+      return ready.then(() => manager.stop(msg.tabId));
+    case 'content-hello': {
+      const tabId = sender.tab?.id;
+      if (tabId === undefined || sender.frameId !== 0) return Promise.resolve({ state: null });
+      return ready.then(() => ({ state: manager.contentState(tabId) }));
+    }
+    case 'session-update':
+      void ready.then(() => manager.onSessionUpdate(msg.tabId, msg.update));
+      return undefined;
+    case 'caption':
+      void ready.then(() => manager.onCaption(msg.tabId, msg.caption));
+      return undefined;
+    case 'capture-ended':
+      void ready.then(() => manager.onCaptureEnded(msg.tabId, msg.reason));
+      return undefined;
+  }
+});
+
+chrome.tabs.onRemoved.addListener((tabId) => {
+  void ready.then(() => manager.onTabRemoved(tabId));
+});

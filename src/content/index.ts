@@ -1,0 +1,98 @@
+// Content script: shows the tab's captions over the page. It only renders what the
+// background sends (state and captions); it never talks to the server itself.
+
+import { isMessageFor, sendRuntime, type CaptionUpdate } from '../shared/messages.ts';
+import { describePhase, isActive, type TabSessionState } from '../shared/session-state.ts';
+import { CaptionModel } from './caption-model.ts';
+import { CaptionOverlay, type StatusTone } from './overlay.ts';
+import { VideoTracker } from './video-tracker.ts';
+
+/** How long an error stays on screen after the session ended with it. */
+const ERROR_VISIBLE_MS = 15_000;
+/** Let the last finals be read before the overlay goes away after Stop. */
+const AFTER_STOP_MS = 4_000;
+
+class CaptionController {
+  private readonly model = new CaptionModel();
+  private overlay: CaptionOverlay | null = null;
+  private tracker: VideoTracker | null = null;
+  private renderTimer: ReturnType<typeof setTimeout> | undefined;
+  private teardownTimer: ReturnType<typeof setTimeout> | undefined;
+
+  onState(state: TabSessionState | null): void {
+    clearTimeout(this.teardownTimer);
+    if (state && isActive(state)) {
+      this.show();
+      this.overlay!.setStatus(...statusFor(state));
+      return;
+    }
+    if (!this.overlay) return;
+    if (state?.phase === 'error') {
+      this.overlay.setStatus(describePhase(state), 'error');
+      this.teardownTimer = setTimeout(() => this.hide(), ERROR_VISIBLE_MS);
+    } else {
+      this.overlay.setStatus(null);
+      this.teardownTimer = setTimeout(() => this.hide(), AFTER_STOP_MS);
+    }
+  }
+
+  onCaption(caption: CaptionUpdate): void {
+    this.show();
+    if (this.model.apply(caption, Date.now())) this.render();
+  }
+
+  private show(): void {
+    if (this.overlay) return;
+    this.overlay = new CaptionOverlay();
+    this.overlay.mount();
+    this.tracker = new VideoTracker((rect) => this.overlay?.place(rect));
+    this.tracker.start();
+  }
+
+  private hide(): void {
+    clearTimeout(this.renderTimer);
+    this.tracker?.stop();
+    this.overlay?.unmount();
+    this.tracker = null;
+    this.overlay = null;
+    this.model.clear();
+  }
+
+  /** Draws the model and wakes up again when the next line should fade or go. */
+  private render(): void {
+    if (!this.overlay) return;
+    const now = Date.now();
+    this.model.prune(now);
+    this.overlay.render(this.model.snapshot(now));
+    clearTimeout(this.renderTimer);
+    const next = this.model.nextDeadline(now);
+    if (next !== null) this.renderTimer = setTimeout(() => this.render(), Math.max(50, next - now));
+  }
+}
+
+function statusFor(state: TabSessionState): [string | null, StatusTone] {
+  switch (state.phase) {
+    case 'live':
+      return [null, 'info'];
+    case 'reconnecting':
+      return [describePhase(state), 'warn'];
+    default:
+      return [describePhase(state), 'info'];
+  }
+}
+
+const controller = new CaptionController();
+
+chrome.runtime.onMessage.addListener((msg: unknown) => {
+  if (!isMessageFor('content', msg)) return false;
+  if (msg.type === 'state') controller.onState(msg.state);
+  else if (msg.type === 'caption') controller.onCaption(msg.caption);
+  return false; // nothing to answer
+});
+
+// A page loaded (or reloaded) while its tab is being captioned picks the session up again.
+sendRuntime({ to: 'background', type: 'content-hello' })
+  .then((res) => controller.onState(res?.state ?? null))
+  .catch(() => {
+    // The extension was reloaded or updated: this orphaned script has nothing to show.
+  });

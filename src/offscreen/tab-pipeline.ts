@@ -1,0 +1,161 @@
+// One captioned tab inside the offscreen document: tab audio → capture graph (playback +
+// 16 kHz PCM16 frames) → StreamSession → server; the session's events go to the background
+// as text messages. Audio never leaves this document except over the WebSocket.
+
+import type { BackgroundMessage, SessionUpdate } from '../shared/messages.ts';
+import type { CaptionSettings } from '../shared/settings.ts';
+import type { SessionPhase } from '../shared/session-state.ts';
+import { startCaptureGraph, type CaptureGraph } from './audio/capture-graph.ts';
+// Vite bundles the worklet as its own module file and gives us its URL for addModule().
+import processorUrl from './audio/capture-processor.ts?worker&url';
+import { StreamSession, type StreamEvent, type StreamState } from './stream-session.ts';
+import { getTabAudioStream } from './tab-capture.ts';
+
+export type Report = (msg: BackgroundMessage) => void;
+
+export interface PipelineStats {
+  tabId: number;
+  state: StreamState;
+  audioContext: AudioContextState | 'none';
+  sampleRate: number;
+  framesCaptured: number;
+  /** Loudest 100 ms RMS seen (0…1): above zero means real audio reached the capture. */
+  peakLevel: number;
+  bufferedSeconds: number;
+}
+
+const PHASE: Record<StreamState, SessionPhase> = {
+  idle: 'connecting',
+  connecting: 'connecting',
+  live: 'live',
+  reconnecting: 'reconnecting',
+  stopping: 'stopping',
+  stopped: 'stopped',
+  error: 'error',
+};
+
+export class TabPipeline {
+  private graph: CaptureGraph | null = null;
+  private stream: MediaStream | null = null;
+  private session: StreamSession | null = null;
+  private stopping: Promise<void> | null = null;
+  private framesCaptured = 0;
+  private peakLevel = 0;
+
+  constructor(
+    readonly tabId: number,
+    private readonly settings: CaptionSettings,
+    private readonly report: Report,
+    /** Called once when the pipeline has fully ended, for whatever reason. */
+    private readonly onEnded: () => void,
+  ) {}
+
+  /** Resolves once audio flows to the session; throws when the tab cannot be captured. */
+  async start(streamId: string): Promise<void> {
+    // The stream id expires within seconds: consume it before anything slow.
+    const stream = await getTabAudioStream(streamId);
+    this.stream = stream;
+    const session = new StreamSession({
+      url: this.settings.serverUrl,
+      sourceLanguage: this.settings.sourceLanguage,
+      targetLanguage: this.settings.targetLanguage,
+      engine: this.settings.engine,
+      onEvent: (e) => this.onStreamEvent(e),
+    });
+    this.session = session;
+    session.start();
+    try {
+      this.graph = await startCaptureGraph(
+        stream,
+        new URL(processorUrl, location.href).href,
+        (pcm) => {
+          this.framesCaptured++;
+          session.sendAudio(pcm);
+        },
+        (rms) => {
+          this.peakLevel = Math.max(this.peakLevel, rms);
+        },
+      );
+    } catch (err) {
+      for (const t of stream.getTracks()) t.stop();
+      await session.stop();
+      throw err;
+    }
+    // The tab closed or Chrome revoked the capture: end gracefully with the last finals.
+    stream.getAudioTracks()[0]?.addEventListener('ended', () => {
+      this.report({ to: 'background', type: 'capture-ended', tabId: this.tabId, reason: 'The tab stopped producing audio (closed or capture revoked).' });
+      void this.stop();
+    });
+  }
+
+  /** Stops capture first (the tab sounds normal again at once), then drains the server. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      try {
+        await this.graph?.flush(); // the last partial 100 ms frame
+        await this.graph?.stop();
+        for (const t of this.stream?.getTracks() ?? []) t.stop();
+        await this.session?.stop();
+      } finally {
+        this.onEnded();
+      }
+    })();
+    return this.stopping;
+  }
+
+  /** For debugging and end-to-end tests: is audio flowing, and is it audible? */
+  stats(): PipelineStats {
+    return {
+      tabId: this.tabId,
+      state: this.session?.state ?? 'idle',
+      audioContext: this.graph?.context.state ?? 'none',
+      sampleRate: this.graph?.context.sampleRate ?? 0,
+      framesCaptured: this.framesCaptured,
+      peakLevel: this.peakLevel,
+      bufferedSeconds: this.session?.bufferedSeconds ?? 0,
+    };
+  }
+
+  private onStreamEvent(e: StreamEvent): void {
+    switch (e.type) {
+      case 'state': {
+        const update: SessionUpdate = { phase: PHASE[e.state] };
+        if (e.state === 'reconnecting') {
+          update.attempt = e.attempt ?? 1;
+          update.retryAt = Date.now() + (e.retryInMs ?? 0);
+          update.error = e.reason ?? null;
+        } else if (e.state === 'error') {
+          update.error = e.reason ?? 'The session failed';
+        } else {
+          update.attempt = null;
+          update.retryAt = null;
+          update.error = null;
+        }
+        this.send(update);
+        // A session that failed for good releases the tab's audio too.
+        if (e.state === 'error') void this.stop();
+        break;
+      }
+      case 'ready':
+        this.send({
+          engine: e.legacy ? 'server of the original design' : e.engine,
+          model: e.model || null,
+          notice: e.notice ?? null,
+        });
+        break;
+      case 'caption':
+        this.report({ to: 'background', type: 'caption', tabId: this.tabId, caption: e.caption });
+        break;
+      case 'server-error':
+        this.send({ notice: e.message });
+        break;
+      case 'dropped':
+        console.warn(`[offscreen] tab ${this.tabId}: buffer full, dropped ${e.frames} old frame(s) (${e.totalDropped} in all)`);
+        break;
+    }
+  }
+
+  private send(update: SessionUpdate): void {
+    this.report({ to: 'background', type: 'session-update', tabId: this.tabId, update });
+  }
+}

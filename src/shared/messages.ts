@@ -1,0 +1,135 @@
+// Every message that crosses an extension context boundary, as discriminated unions.
+// Each message names its receiver in `to`, because chrome.runtime.sendMessage reaches every
+// extension page at once (the popup also hears what the offscreen document tells the
+// background); a receiver ignores anything not addressed to it. Only text travels here:
+// audio stays inside the offscreen document.
+
+import type { CaptionSettings } from './settings.ts';
+import type { TabSessionState } from './session-state.ts';
+
+// ---------------------------------------------------------------- shared payloads
+
+/** One caption update, as the overlay and popup consume it. */
+export interface CaptionUpdate {
+  kind: 'partial' | 'final';
+  /**
+   * Unique within one tab's session: `<connection>:<segmentId>`. Servers restart their
+   * segment numbers on every connection, so the server's segmentId alone is not enough.
+   */
+  id: string;
+  /** The server's segment number on its connection. */
+  segmentId: number;
+  text: string;
+  /** Seconds since the start of the connection's audio. */
+  start: number;
+  end: number;
+  /** Language of a final, when the server says. */
+  language?: string;
+}
+
+/**
+ * What the offscreen document reports about a tab's stream; merged into TabSessionState.
+ * `null` clears a field (undefined would not survive structured cloning as a key).
+ */
+export type SessionUpdate = {
+  [K in 'phase' | 'attempt' | 'retryAt' | 'error' | 'language' | 'engine' | 'model' | 'notice']?: TabSessionState[K] | null;
+};
+
+// ---------------------------------------------------------------- to the background
+
+export type BackgroundMessage =
+  /** Popup: start captioning a tab (the popup being open is the user gesture tabCapture needs). */
+  | { to: 'background'; type: 'start'; tabId: number; settings: CaptionSettings }
+  /** Popup: stop captioning a tab. */
+  | { to: 'background'; type: 'stop'; tabId: number }
+  /** Content script: I just loaded; what is this tab's state? (tab comes from the sender) */
+  | { to: 'background'; type: 'content-hello' }
+  /** Offscreen: a tab's stream changed state. */
+  | { to: 'background'; type: 'session-update'; tabId: number; update: SessionUpdate }
+  /** Offscreen: a caption for a tab. */
+  | { to: 'background'; type: 'caption'; tabId: number; caption: CaptionUpdate }
+  /** Offscreen: a tab's capture ended by itself (tab closed, capture revoked). */
+  | { to: 'background'; type: 'capture-ended'; tabId: number; reason: string };
+
+// ---------------------------------------------------------------- to the offscreen document
+
+export type OffscreenMessage =
+  | { to: 'offscreen'; type: 'start'; tabId: number; streamId: string; settings: CaptionSettings }
+  | { to: 'offscreen'; type: 'stop'; tabId: number }
+  /** Which tabs are streaming; lets a restarted service worker reconcile its state. */
+  | { to: 'offscreen'; type: 'list' };
+
+// ---------------------------------------------------------------- to a content script
+
+export type ContentMessage =
+  /** The tab's session state; null when captioning is off. */
+  | { to: 'content'; type: 'state'; state: TabSessionState | null }
+  | { to: 'content'; type: 'caption'; caption: CaptionUpdate };
+
+// ---------------------------------------------------------------- to the popup
+
+export type PopupMessage = { to: 'popup'; type: 'caption'; tabId: number; caption: CaptionUpdate };
+
+export type ExtensionMessage = BackgroundMessage | OffscreenMessage | ContentMessage | PopupMessage;
+export type Receiver = ExtensionMessage['to'];
+
+// ---------------------------------------------------------------- responses
+
+export type StartResult = { ok: true } | { ok: false; error: string };
+
+/** The answer each request gets; messages absent here are fire-and-forget. */
+export interface ResponseMap {
+  'background:start': StartResult;
+  'background:stop': { ok: true };
+  'background:content-hello': { state: TabSessionState | null };
+  'offscreen:start': StartResult;
+  'offscreen:stop': { ok: true };
+  'offscreen:list': { tabIds: number[] };
+}
+
+export type ResponseOf<M extends ExtensionMessage> = `${M['to']}:${M['type']}` extends keyof ResponseMap
+  ? ResponseMap[`${M['to']}:${M['type']}`]
+  : void;
+
+type MessageTo<R extends Receiver> = Extract<ExtensionMessage, { to: R }>;
+
+const RECEIVERS: ReadonlySet<string> = new Set<Receiver>(['background', 'offscreen', 'content', 'popup']);
+
+/** Narrows an incoming runtime message to the ones addressed to `receiver`. */
+export function isMessageFor<R extends Receiver>(receiver: R, raw: unknown): raw is MessageTo<R> {
+  if (typeof raw !== 'object' || raw === null) return false;
+  const { to, type } = raw as { to?: unknown; type?: unknown };
+  return typeof to === 'string' && RECEIVERS.has(to) && to === receiver && typeof type === 'string';
+}
+
+/** chrome.runtime.sendMessage with the response type of the request. */
+export function sendRuntime<M extends BackgroundMessage | OffscreenMessage | PopupMessage>(msg: M): Promise<ResponseOf<M>> {
+  return chrome.runtime.sendMessage(msg) as Promise<ResponseOf<M>>;
+}
+
+/** chrome.tabs.sendMessage to a tab's top frame, with the response type of the request. */
+export function sendToTab<M extends ContentMessage>(tabId: number, msg: M): Promise<ResponseOf<M>> {
+  return chrome.tabs.sendMessage(tabId, msg, { frameId: 0 }) as Promise<ResponseOf<M>>;
+}
+
+/**
+ * Adapts an async handler to chrome.runtime.onMessage: answers through sendResponse and
+ * keeps the channel open only for messages the handler claims.
+ */
+export function listen<R extends Receiver>(
+  receiver: R,
+  handler: (msg: MessageTo<R>, sender: chrome.runtime.MessageSender) => Promise<unknown> | undefined,
+): () => void {
+  const onMessage = (raw: unknown, sender: chrome.runtime.MessageSender, sendResponse: (r?: unknown) => void) => {
+    if (!isMessageFor(receiver, raw)) return false;
+    const pending = handler(raw, sender);
+    if (!pending) return false;
+    pending.then(sendResponse, (err: unknown) => {
+      console.error(`[${receiver}] ${raw.type} failed`, err);
+      sendResponse({ ok: false, error: err instanceof Error ? err.message : String(err) });
+    });
+    return true; // we answer asynchronously
+  };
+  chrome.runtime.onMessage.addListener(onMessage);
+  return () => chrome.runtime.onMessage.removeListener(onMessage);
+}

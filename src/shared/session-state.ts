@@ -1,0 +1,79 @@
+// What the extension knows about one tab's captioning session. The background owns it,
+// persists it in chrome.storage.session (so it survives service-worker restarts), and the
+// popup and content script render it.
+
+import type { CaptionSettings } from './settings.ts';
+
+/**
+ * Lifecycle of one tab's session as the user sees it. `starting` covers tab capture and
+ * the offscreen document; the rest mirror the stream session's states.
+ */
+export type SessionPhase = 'starting' | 'connecting' | 'live' | 'reconnecting' | 'stopping' | 'stopped' | 'error';
+
+export interface TabSessionState {
+  tabId: number;
+  phase: SessionPhase;
+  settings: CaptionSettings;
+  /** Epoch ms when the user pressed Start. */
+  startedAt: number;
+  /** Reconnect attempt number while `reconnecting` (1-based). */
+  attempt?: number;
+  /** Epoch ms of the next reconnect attempt while `reconnecting`. */
+  retryAt?: number;
+  /** Plain-words reason while `error` (or the last problem while `reconnecting`). */
+  error?: string;
+  /** Language the server detected (or was told), from the latest final. */
+  language?: string;
+  /** Engine and model the server actually runs, from `ready`. */
+  engine?: string;
+  model?: string;
+  /** Server notice, e.g. it fell back to another engine. */
+  notice?: string;
+}
+
+/** Phases in which the tab is being captured and the offscreen document is needed. */
+export const ACTIVE_PHASES: ReadonlySet<SessionPhase> = new Set(['starting', 'connecting', 'live', 'reconnecting', 'stopping']);
+
+export const isActive = (s: Pick<TabSessionState, 'phase'> | undefined): boolean => !!s && ACTIVE_PHASES.has(s.phase);
+
+/** The toolbar badge for a phase: "ON" live, "…" on the way, "!" trouble, nothing otherwise. */
+export function badgeFor(phase: SessionPhase | undefined): { text: string; color: string } {
+  switch (phase) {
+    case 'live':
+      return { text: 'ON', color: '#1a7f37' };
+    case 'starting':
+    case 'connecting':
+    case 'stopping':
+      return { text: '…', color: '#6e7781' };
+    case 'reconnecting':
+    case 'error':
+      return { text: '!', color: '#cf222e' };
+    default:
+      return { text: '', color: '#6e7781' };
+  }
+}
+
+/** Short status line, shared by the popup and the overlay so they always agree. */
+export function describePhase(s: Pick<TabSessionState, 'phase' | 'attempt' | 'error'>): string {
+  switch (s.phase) {
+    case 'starting':
+      return 'Starting…';
+    case 'connecting':
+      return 'Connecting to the server…';
+    case 'live':
+      return 'Live';
+    case 'reconnecting':
+      return `${s.error ?? 'Connection lost'}. Reconnecting (attempt ${s.attempt ?? 1})…`;
+    case 'stopping':
+      return 'Finishing the last captions…';
+    case 'stopped':
+      return 'Stopped';
+    case 'error':
+      return s.error ? `Error: ${s.error}` : 'Error';
+  }
+}
+
+/** chrome.storage.session key of a tab's state; the popup reads it directly. */
+export const sessionKey = (tabId: number) => `tab:${tabId}`;
+
+export const SESSION_KEY_RE = /^tab:(\d+)$/;

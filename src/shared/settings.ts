@@ -1,0 +1,62 @@
+// User settings, persisted in chrome.storage.sync so they follow the user's Chrome profile.
+
+export type EngineChoice = 'default' | 'whisper' | 'sphinx';
+
+export interface CaptionSettings {
+  /** 'auto' or an ISO 639-1 code. */
+  sourceLanguage: string;
+  /** '' for no translation, else an ISO 639-1 code. */
+  targetLanguage: string;
+  serverUrl: string;
+  engine: EngineChoice;
+}
+
+export const DEFAULT_SETTINGS: CaptionSettings = {
+  sourceLanguage: 'auto',
+  targetLanguage: '',
+  serverUrl: 'ws://localhost:7860/ws',
+  engine: 'default',
+};
+
+export const ENGINES: readonly { value: EngineChoice; label: string }[] = [
+  { value: 'default', label: 'Server default' },
+  { value: 'whisper', label: 'Whisper (accurate, multilingual)' },
+  { value: 'sphinx', label: 'Sphinx (fast, English only)' },
+];
+
+const STORAGE_KEY = 'settings';
+
+/** Returns a reason in plain words when the URL cannot be a transcription server, else null. */
+export function validateServerUrl(raw: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return 'Enter a full address such as ws://localhost:7860/ws';
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') return 'The address must start with ws:// or wss://';
+  return null;
+}
+
+/** Fills gaps and drops junk so older or hand-edited storage never breaks the popup. */
+export function normalizeSettings(raw: unknown): CaptionSettings {
+  const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<Record<keyof CaptionSettings, unknown>>;
+  const str = (v: unknown, fallback: string) => (typeof v === 'string' ? v : fallback);
+  const engine = ENGINES.some((e) => e.value === r.engine) ? (r.engine as EngineChoice) : DEFAULT_SETTINGS.engine;
+  const serverUrl = str(r.serverUrl, DEFAULT_SETTINGS.serverUrl);
+  return {
+    sourceLanguage: str(r.sourceLanguage, DEFAULT_SETTINGS.sourceLanguage) || 'auto',
+    targetLanguage: str(r.targetLanguage, DEFAULT_SETTINGS.targetLanguage),
+    serverUrl: validateServerUrl(serverUrl) === null ? serverUrl.trim() : DEFAULT_SETTINGS.serverUrl,
+    engine,
+  };
+}
+
+export async function loadSettings(): Promise<CaptionSettings> {
+  const got = await chrome.storage.sync.get(STORAGE_KEY);
+  return normalizeSettings(got[STORAGE_KEY]);
+}
+
+export async function saveSettings(settings: CaptionSettings): Promise<void> {
+  await chrome.storage.sync.set({ [STORAGE_KEY]: settings });
+}

@@ -1,0 +1,346 @@
+// The offscreen stream session against a mock WebSocket server: protocol 2, the original
+// design, reconnects with backoff (fake timers), buffering, keepalive and stop → done.
+import { Server, WebSocket as MockWebSocket, type Client } from 'mock-socket';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { StreamSession, type StreamEvent, type StreamSessionOptions, type WebSocketConstructor } from '../../src/offscreen/stream-session.ts';
+
+const URL_ = 'ws://127.0.0.1:7999/ws';
+
+/** A scripted server: records what each connection received, lets the test answer. */
+class FakeServer {
+  readonly server: Server;
+  readonly connections: { socket: Client; texts: unknown[]; frames: number[][]; received: ('text' | 'binary')[] }[] = [];
+  onText: (socket: Client, msg: Record<string, unknown>) => void = () => {};
+
+  constructor(url = URL_) {
+    this.server = new Server(url);
+    this.server.on('connection', (socket) => {
+      const conn = { socket, texts: [] as unknown[], frames: [] as number[][], received: [] as ('text' | 'binary')[] };
+      this.connections.push(conn);
+      socket.on('message', (data) => {
+        if (typeof data === 'string') {
+          const msg = JSON.parse(data) as Record<string, unknown>;
+          conn.texts.push(msg);
+          conn.received.push('text');
+          this.onText(socket, msg);
+        } else {
+          conn.frames.push(Array.from(new Int16Array(data as ArrayBuffer)));
+          conn.received.push('binary');
+        }
+      });
+    });
+  }
+
+  get last() {
+    return this.connections[this.connections.length - 1];
+  }
+
+  send(msg: object, conn = this.last) {
+    conn.socket.send(JSON.stringify(msg));
+  }
+
+  stop() {
+    this.server.stop();
+  }
+}
+
+const frame = (n: number) => new Int16Array(1600).fill(n).buffer;
+
+function makeSession(over: Partial<StreamSessionOptions> = {}) {
+  const events: StreamEvent[] = [];
+  const session = new StreamSession({
+    url: URL_,
+    sourceLanguage: 'auto',
+    targetLanguage: '',
+    engine: 'sphinx',
+    onEvent: (e) => events.push(e),
+    WebSocketImpl: MockWebSocket as unknown as WebSocketConstructor,
+    random: () => 0.5,
+    ...over,
+  });
+  const states = () => events.filter((e) => e.type === 'state').map((e) => (e as { state: string }).state);
+  const captions = () => events.filter((e) => e.type === 'caption').map((e) => (e as Extract<StreamEvent, { type: 'caption' }>).caption);
+  return { session, events, states, captions };
+}
+
+const tick = (ms = 20) => vi.advanceTimersByTimeAsync(ms);
+
+const READY = { type: 'ready', sessionId: 's1', protocol: 2, engine: 'sphinx', model: 'en-us', sampleRate: 16000 };
+
+let srv: FakeServer;
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  srv = new FakeServer();
+});
+
+afterEach(() => {
+  srv.stop();
+  vi.useRealTimers();
+});
+
+describe('StreamSession with a protocol-2 server', () => {
+  it('sends init first, buffers frames until ready, then flushes them in order', async () => {
+    const { session, states, events } = makeSession();
+    session.start();
+    session.sendAudio(frame(1)); // captured while the socket is still opening
+    await tick();
+    expect(srv.connections).toHaveLength(1);
+    expect(srv.last.received[0]).toBe('text');
+    expect(srv.last.texts[0]).toEqual({
+      type: 'init',
+      sourceLanguage: 'auto',
+      targetLanguage: '',
+      engine: 'sphinx',
+      protocol: 2,
+      audio: { encoding: 'pcm_s16le', sampleRate: 16000, channels: 1 },
+    });
+    session.sendAudio(frame(2)); // open, but no `ready` yet: still buffered
+    await tick();
+    expect(srv.last.frames).toHaveLength(0);
+    expect(session.bufferedSeconds).toBeCloseTo(0.2);
+
+    srv.send(READY);
+    await tick();
+    session.sendAudio(frame(3));
+    await tick();
+    expect(srv.last.frames.map((f) => f[0])).toEqual([1, 2, 3]);
+    expect(srv.last.frames[0]).toHaveLength(1600);
+    expect(states()).toEqual(['connecting', 'live']);
+    expect(events.find((e) => e.type === 'ready')).toEqual({ type: 'ready', legacy: false, engine: 'sphinx', model: 'en-us' });
+    expect(session.bufferedSeconds).toBe(0);
+  });
+
+  it('turns partial and final messages into caption events keyed by connection and segment', async () => {
+    const { session, captions } = makeSession();
+    session.start();
+    await tick();
+    srv.send(READY);
+    srv.send({ type: 'partial', segmentId: 0, text: 'hello', start: 0.1, end: 0.6 });
+    srv.send({ type: 'partial', segmentId: 0, text: 'hello wor', start: 0.1, end: 1.1 });
+    srv.send({ type: 'final', segmentId: 0, text: 'hello world', start: 0.1, end: 1.3, language: 'en' });
+    await tick();
+    expect(captions()).toEqual([
+      { kind: 'partial', id: '1:0', segmentId: 0, text: 'hello', start: 0.1, end: 0.6 },
+      { kind: 'partial', id: '1:0', segmentId: 0, text: 'hello wor', start: 0.1, end: 1.1 },
+      { kind: 'final', id: '1:0', segmentId: 0, text: 'hello world', start: 0.1, end: 1.3, language: 'en' },
+    ]);
+  });
+
+  it('reports non-fatal errors and stays live; ignores junk', async () => {
+    const { session, events, states } = makeSession();
+    session.start();
+    await tick();
+    srv.send(READY);
+    srv.send({ type: 'error', code: 'engine_error', message: 'decoder hiccup', fatal: false, success: false });
+    srv.last.socket.send('not json');
+    srv.send({ type: 'mystery' });
+    await tick();
+    expect(events).toContainEqual({ type: 'server-error', code: 'engine_error', message: 'decoder hiccup' });
+    expect(states()).toEqual(['connecting', 'live']);
+    expect(session.state).toBe('live');
+  });
+
+  it('fails without reconnecting on a fatal, non-retryable error', async () => {
+    const { session, events } = makeSession();
+    session.start();
+    await tick();
+    srv.send({ type: 'error', code: 'unknown_engine', message: 'no engine "whisper"', fatal: true, success: false });
+    await tick(60_000);
+    expect(session.state).toBe('error');
+    expect(srv.connections).toHaveLength(1);
+    const last = events.filter((e) => e.type === 'state').pop();
+    expect(last).toMatchObject({ state: 'error', reason: expect.stringContaining('engine') });
+  });
+
+  it('stop sends stop, delivers the last finals, and ends on done', async () => {
+    const { session, states, captions } = makeSession();
+    srv.onText = (socket, msg) => {
+      if (msg.type === 'stop') {
+        socket.send(JSON.stringify({ type: 'final', segmentId: 3, text: 'last words', start: 5, end: 6, language: 'en' }));
+        socket.send(JSON.stringify({ type: 'done' }));
+      }
+    };
+    session.start();
+    await tick();
+    srv.send(READY);
+    await tick();
+    const stopped = session.stop();
+    expect(session.state).toBe('stopping');
+    await tick();
+    await stopped;
+    expect(srv.last.texts.map((t) => (t as { type: string }).type)).toEqual(['init', 'stop']);
+    expect(captions().map((c) => c.text)).toEqual(['last words']);
+    expect(states()).toEqual(['connecting', 'live', 'stopping', 'stopped']);
+    session.sendAudio(frame(9)); // ignored once stopped
+    await tick();
+    expect(srv.last.frames).toHaveLength(0);
+  });
+
+  it('stop gives up waiting for done after the stop timeout', async () => {
+    const { session, states } = makeSession({ stopTimeoutMs: 3000 });
+    session.start();
+    await tick();
+    srv.send(READY);
+    await tick();
+    const stopped = session.stop();
+    await tick(2900);
+    expect(session.state).toBe('stopping');
+    await tick(200);
+    await stopped;
+    expect(states().slice(-1)).toEqual(['stopped']);
+  });
+
+  it('sends keepalive every interval and reconnects when the server stops answering', async () => {
+    const { session, states } = makeSession({ keepaliveMs: 10_000 });
+    let answer = true;
+    srv.onText = (socket, msg) => {
+      if (msg.type === 'keepalive' && answer) socket.send(JSON.stringify({ type: 'pong' }));
+    };
+    session.start();
+    await tick();
+    srv.send(READY);
+    await tick(30_100);
+    const keepalives = srv.last.texts.filter((t) => (t as { type: string }).type === 'keepalive');
+    expect(keepalives.length).toBe(3);
+    expect(session.state).toBe('live');
+    answer = false;
+    await tick(40_000);
+    expect(states()).toContain('reconnecting');
+  });
+});
+
+describe('StreamSession reconnects', () => {
+  it('buffers audio through an outage and resends it, in order, after the new ready', async () => {
+    const { session, events, states, captions } = makeSession();
+    srv.onText = (socket, msg) => {
+      if (msg.type === 'init') socket.send(JSON.stringify(READY));
+    };
+    session.start();
+    await tick();
+    session.sendAudio(frame(1));
+    await tick();
+    srv.last.socket.close({ code: 1001, reason: 'restart', wasClean: true });
+    await tick(10);
+    expect(session.state).toBe('reconnecting');
+    const reconnecting = events.find((e) => e.type === 'state' && e.state === 'reconnecting');
+    // attempt 1: base 500 ms, equal jitter with random 0.5 → 375 ms
+    expect(reconnecting).toMatchObject({ attempt: 1, retryInMs: 375, reason: expect.stringContaining('restarting') });
+    session.sendAudio(frame(2));
+    session.sendAudio(frame(3));
+    await tick(420);
+    expect(srv.connections).toHaveLength(2);
+    expect(srv.connections[1].texts[0]).toMatchObject({ type: 'init', protocol: 2 });
+    expect(srv.connections[1].frames.map((f) => f[0])).toEqual([2, 3]);
+    expect(states()).toEqual(['connecting', 'live', 'reconnecting', 'live']);
+    // Segment numbers restart on the new connection; caption ids stay unique.
+    srv.send({ type: 'final', segmentId: 0, text: 'again', start: 0, end: 1, language: 'en' });
+    await tick();
+    expect(captions()[0].id).toBe('2:0');
+  });
+
+  it('backs off exponentially and fails fast when the server was never reached', async () => {
+    srv.stop();
+    const { session, events } = makeSession({ maxInitialAttempts: 3 });
+    session.start();
+    await tick(60_000);
+    const retries = events.filter((e) => e.type === 'state' && e.state === 'reconnecting') as { attempt: number; retryInMs: number }[];
+    expect(retries.map((r) => r.attempt)).toEqual([1, 2, 3]);
+    expect(retries.map((r) => r.retryInMs)).toEqual([375, 750, 1500]);
+    expect(session.state).toBe('error');
+    expect(events.at(-1)).toMatchObject({ state: 'error', reason: expect.stringContaining("Can't reach the transcription server") });
+  });
+
+  it('keeps retrying a server that was live, with delays capped by maxMs', async () => {
+    const { session, events } = makeSession({ maxAttempts: 6, backoff: { baseMs: 1000, maxMs: 4000, factor: 2 } });
+    srv.onText = (socket, msg) => {
+      if (msg.type === 'init') socket.send(JSON.stringify(READY));
+    };
+    session.start();
+    await tick();
+    srv.stop();
+    await tick(120_000);
+    const delays = (events.filter((e) => e.type === 'state' && e.state === 'reconnecting') as { retryInMs: number }[]).map((r) => r.retryInMs);
+    expect(delays).toEqual([750, 1500, 3000, 3000, 3000, 3000]);
+    expect(events.at(-1)).toMatchObject({ state: 'error', reason: expect.stringContaining('gave up after 6') });
+  });
+
+  it('reconnects after a retryable fatal error (busy)', async () => {
+    const { session, states } = makeSession();
+    session.start();
+    await tick();
+    srv.send({ type: 'error', code: 'busy', message: 'too many sessions', fatal: true, success: false });
+    await tick(1);
+    expect(states()).toEqual(['connecting', 'reconnecting']);
+    await tick(400);
+    expect(srv.connections).toHaveLength(2);
+  });
+
+  it('drops the oldest audio when the outage outlasts the buffer, and says so', async () => {
+    srv.stop();
+    const { session, events } = makeSession({ maxBufferSeconds: 0.3 });
+    session.start();
+    for (let i = 0; i < 5; i++) session.sendAudio(frame(i));
+    expect(session.bufferedSeconds).toBeCloseTo(0.3);
+    const dropped = events.filter((e) => e.type === 'dropped');
+    expect(dropped.at(-1)).toEqual({ type: 'dropped', frames: 1, totalDropped: 2 });
+  });
+
+  it('stop while reconnecting ends at once', async () => {
+    srv.stop();
+    const { session, states } = makeSession();
+    session.start();
+    await tick(10);
+    await session.stop();
+    await tick(60_000);
+    expect(states()).toEqual(['connecting', 'reconnecting', 'stopped']);
+  });
+});
+
+describe('StreamSession with a server of the original design', () => {
+  it('treats each transcription as a final and streams after the ready timeout', async () => {
+    const { session, events, captions, states } = makeSession({ readyTimeoutMs: 2000 });
+    session.start();
+    session.sendAudio(frame(7));
+    await tick(100);
+    expect(srv.last.frames).toHaveLength(0);
+    await tick(2000);
+    expect(srv.last.frames.map((f) => f[0])).toEqual([7]);
+    expect(states()).toEqual(['connecting', 'live']);
+    expect(events.find((e) => e.type === 'ready')).toMatchObject({ legacy: true });
+    srv.send({ type: 'transcription', text: 'first chunk', language: 'en', success: true });
+    srv.send({ type: 'transcription', text: '  ', success: true });
+    srv.send({ type: 'transcription', text: 'second chunk', success: true });
+    await tick();
+    expect(captions()).toEqual([
+      { kind: 'final', id: '1:t0', segmentId: 0, text: 'first chunk', start: 0, end: 0, language: 'en' },
+      { kind: 'final', id: '1:t1', segmentId: 1, text: 'second chunk', start: 0, end: 0 },
+    ]);
+    // No keepalives for a server that never said it understands them.
+    await tick(30_000);
+    expect(srv.last.texts.map((t) => (t as { type: string }).type)).toEqual(['init']);
+  });
+
+  it('goes live at once on connection/initialized, and stop just closes', async () => {
+    const { session, states } = makeSession();
+    srv.onText = (socket, msg) => {
+      if (msg.type === 'init') socket.send(JSON.stringify({ type: 'connection', status: 'initialized', success: true }));
+    };
+    session.start();
+    await tick();
+    expect(session.state).toBe('live');
+    await session.stop();
+    expect(states()).toEqual(['connecting', 'live', 'stopped']);
+    expect(srv.last.texts.map((t) => (t as { type: string }).type)).toEqual(['init']);
+  });
+
+  it('a success:false transcription is reported as a server error', async () => {
+    const { session, events } = makeSession();
+    session.start();
+    await tick();
+    srv.send(READY);
+    srv.send({ type: 'transcription', text: 'model crashed', success: false });
+    await tick();
+    expect(events).toContainEqual({ type: 'server-error', code: 'engine_error', message: 'model crashed' });
+  });
+});
