@@ -4,12 +4,12 @@
 
 import os from 'node:os';
 import { createSphinxEngine } from '../server/engines/sphinx.ts';
-import { loadRealSpeech } from '../tests/helpers/speech-fixtures.ts';
+import { realClips } from '../tests/helpers/fixtures.ts';
 
 const sessions = Number(process.argv[2] ?? 4);
 const workers = Number(process.argv[3] ?? os.availableParallelism());
-const clips = loadRealSpeech();
-const audio = clips.reduce((s, c) => s + c.seconds, 0);
+const clips = realClips();
+const audio = clips.reduce((s, c) => s + c.pcm.length / 16000, 0);
 
 const engine = await createSphinxEngine({ workers });
 let last = performance.now();

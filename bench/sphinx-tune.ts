@@ -6,7 +6,7 @@
 
 import os from 'node:os';
 import { DEFAULT_DECODER_OPTIONS, SphinxDecoder, resolveModel } from '../server/engines/sphinx-ffi.ts';
-import { loadRealSpeech } from '../tests/helpers/speech-fixtures.ts';
+import { realClips } from '../tests/helpers/fixtures.ts';
 import { wordErrors } from '../tests/helpers/wer.ts';
 
 const PRESETS: Record<string, Record<string, string>> = {
@@ -20,8 +20,8 @@ const PRESETS: Record<string, Record<string, string>> = {
 
 const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(PRESETS);
 const model = resolveModel();
-const clips = loadRealSpeech();
-const audioSeconds = clips.reduce((s, c) => s + c.seconds, 0);
+const clips = realClips();
+const audioSeconds = clips.reduce((s, c) => s + c.pcm.length / 16000, 0);
 
 interface Run {
   name: string;
