@@ -71,7 +71,7 @@ async function realTimeLatencies(server: RunningServer, pcm: Int16Array): Promis
 async function capacity(server: RunningServer, pcm: Int16Array) {
   const rows: { streams: number; p50: number; p95: number; errors: number; held: boolean }[] = [];
   let best = 0;
-  for (let n = 1; n <= MAX_STREAMS; n = n < 4 ? n + 1 : n + 2) {
+  for (let n = 1; n <= MAX_STREAMS; n = n < 8 ? n + 1 : n + 2) {
     const runs = await Promise.all(Array.from({ length: n }, () => realTimeLatencies(server, pcm)));
     const all = runs.flatMap((r) => r.latencies);
     const errors = runs.reduce((s, r) => s + r.errors, 0);
