@@ -21,10 +21,10 @@ const WER_CLIPS = [
   'en-LJ001-0016',
 ];
 // Measured 2026-11-23 with DEFAULT_DECODER_OPTIONS (libpocketsphinx3 0.8+5prealpha+1-15):
-// corpus WER 41.9% over these 11 clips (JFK alone 82%); 29.4% over all 38 fixture clips
-// (bench/sphinx-tune.ts). Decoding is deterministic, so the margin only absorbs model or
-// library updates.
-const MAX_WER = 0.5;
+// corpus WER 39.0% over these 11 clips in this order (JFK alone 82%); 29.4% over all 38 fixture
+// clips (bench/sphinx-tune.ts). Decoding is deterministic for a given clip order, so the margin
+// only absorbs model or library updates.
+const MAX_WER = 0.45;
 
 const CHUNK = 1600; // 100 ms, as a session would feed it
 
