@@ -12,28 +12,20 @@ export function SettingsForm({ settings, disabled, onChange }: Props) {
   return (
     <fieldset class="settings" disabled={disabled}>
       <legend class="visually-hidden">Caption settings</legend>
-      <div class="field">
-        <label for="source-language">Spoken language</label>
-        <select id="source-language" value={settings.sourceLanguage} onChange={(e) => onChange({ sourceLanguage: e.currentTarget.value })}>
-          <option value="auto">Detect automatically</option>
-          {LANGUAGES.map((l) => (
-            <option key={l.code} value={l.code}>
-              {l.name}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div class="field">
-        <label for="target-language">Translate to</label>
-        <select id="target-language" value={settings.targetLanguage} onChange={(e) => onChange({ targetLanguage: e.currentTarget.value })}>
-          <option value="">No translation</option>
-          {LANGUAGES.map((l) => (
-            <option key={l.code} value={l.code}>
-              {l.name}
-            </option>
-          ))}
-        </select>
-      </div>
+      <LanguageField
+        id="source-language"
+        label="Spoken language"
+        value={settings.sourceLanguage}
+        first={{ value: 'auto', label: 'Detect automatically' }}
+        onChange={(sourceLanguage) => onChange({ sourceLanguage })}
+      />
+      <LanguageField
+        id="target-language"
+        label="Translate to"
+        value={settings.targetLanguage}
+        first={{ value: '', label: 'No translation' }}
+        onChange={(targetLanguage) => onChange({ targetLanguage })}
+      />
       <div class="field">
         <label for="engine">Engine</label>
         <select id="engine" value={settings.engine} onChange={(e) => onChange({ engine: e.currentTarget.value as EngineChoice })}>
@@ -64,5 +56,30 @@ export function SettingsForm({ settings, disabled, onChange }: Props) {
       </div>
       {disabled && <p class="hint">Stop captions to change settings.</p>}
     </fieldset>
+  );
+}
+
+interface LanguageFieldProps {
+  id: string;
+  label: string;
+  value: string;
+  /** The choice listed before the languages (auto-detect, no translation). */
+  first: { value: string; label: string };
+  onChange: (code: string) => void;
+}
+
+function LanguageField({ id, label, value, first, onChange }: LanguageFieldProps) {
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+        <option value={first.value}>{first.label}</option>
+        {LANGUAGES.map((l) => (
+          <option key={l.code} value={l.code}>
+            {l.name}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }
