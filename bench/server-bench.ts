@@ -88,7 +88,7 @@ async function capacity(server: RunningServer, pcm: Int16Array) {
 async function main() {
   const clips = realClips();
   console.log(`Server benchmark: sphinx engine, ${clips.length} real recordings, ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'cpu'})`);
-  const server = await startServer(['--engine', 'sphinx', '--max-sessions', String(MAX_STREAMS + 4), '--quiet']);
+  const server = await startServer(['--engine', 'sphinx', '--max-sessions', String(MAX_STREAMS + 4), '--max-connections-per-ip', String(MAX_STREAMS + 4), '--quiet']);
   try {
     console.log('\n1. Accuracy and speed (each recording in its own session, sent as fast as possible)');
     const acc = await accuracyAndSpeed(server, quick ? clips.slice(0, 8) : clips);

@@ -27,7 +27,20 @@ export interface ServerConfig {
   maxSegmentSeconds: number;
   /** Threads for the engine (sphinx workers, whisper threads). */
   threads: number;
+  /** Seconds a session whose socket dropped is kept for the client to resume (0: never). */
+  resumeGraceSeconds: number;
   quiet: boolean;
+  /** Shared secret clients must present (init `token` or `token.<value>` subprotocol); unset: no auth. */
+  token?: string;
+  /** Origins allowed to open WebSockets; null: any ('*'). */
+  allowedOrigins: string[] | null;
+  /** Refuse upgrades without an Origin header (non-browser clients). */
+  requireOrigin: boolean;
+  /** PEM certificate and key paths: serve https + wss. */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** Open WebSockets one client address may hold. */
+  maxConnectionsPerIp: number;
 }
 
 export const HELP = `Usage: npm run server -- [options]
@@ -42,6 +55,13 @@ export const HELP = `Usage: npm run server -- [options]
   --end-silence-ms MS   silence that ends a segment (default 600)
   --max-segment S       forced final after S seconds of continuous speech (default 25)
   --threads N           engine threads (env THREADS, default: CPU cores)
+  --resume-grace S      keep a dropped session S seconds for its client to resume (env RESUME_GRACE, default 60; 0: off)
+  --token T             shared secret clients must send (init "token" or subprotocol token.T) (env AUTH_TOKEN)
+  --allowed-origins L   comma list of browser origins allowed, e.g. chrome-extension://ID (env ALLOWED_ORIGINS, default *)
+  --require-origin      refuse WebSocket upgrades without an Origin header (env REQUIRE_ORIGIN=1)
+  --tls-cert F          PEM certificate: serve https/wss (env TLS_CERT; needs --tls-key)
+  --tls-key F           PEM private key (env TLS_KEY)
+  --max-connections-per-ip N  open WebSockets per client address (env MAX_CONNECTIONS_PER_IP, default 8)
   --quiet               log errors only
   --help                this text
 `;
@@ -70,7 +90,14 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'end-silence-ms': { type: 'string' },
       'max-segment': { type: 'string' },
       threads: { type: 'string' },
+      'resume-grace': { type: 'string' },
       quiet: { type: 'boolean' },
+      token: { type: 'string' },
+      'allowed-origins': { type: 'string' },
+      'require-origin': { type: 'boolean' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'max-connections-per-ip': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -83,6 +110,16 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   if (gpu !== undefined && gpu !== 'cuda' && gpu !== 'vulkan') {
     throw new Error(`--gpu must be "cuda" or "vulkan" (got "${gpu}")`);
   }
+  const token = values.token ?? env.AUTH_TOKEN;
+  if (token !== undefined && !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{8,256}$/.test(token)) {
+    // The token also travels as a WebSocket subprotocol, which allows only HTTP token characters.
+    throw new Error('--token must be 8 to 256 letters, digits or !#$%&\'*+-.^_`|~');
+  }
+  const originsRaw = values['allowed-origins'] ?? env.ALLOWED_ORIGINS ?? '*';
+  const origins = originsRaw.split(',').map((o) => o.trim()).filter(Boolean);
+  const tlsCert = values['tls-cert'] ?? env.TLS_CERT;
+  const tlsKey = values['tls-key'] ?? env.TLS_KEY;
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new Error('--tls-cert and --tls-key go together');
   return {
     port: num('port', values.port ?? env.PORT, 7860, 0, 65535),
     host: values.host ?? env.HOST ?? '127.0.0.1',
@@ -98,6 +135,19 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     endSilenceMs: num('end-silence-ms', values['end-silence-ms'], 600, 100, 5000),
     maxSegmentSeconds: num('max-segment', values['max-segment'], 25, 2, 60),
     threads: num('threads', values.threads ?? env.THREADS, Math.max(1, os.availableParallelism()), 1, 256),
+    resumeGraceSeconds: num('resume-grace', values['resume-grace'] ?? env.RESUME_GRACE, 60, 0, 3600),
     quiet: values.quiet ?? false,
+    token: token || undefined,
+    allowedOrigins: origins.length === 0 || origins.includes('*') ? null : origins,
+    requireOrigin: values['require-origin'] ?? ['1', 'true', 'yes'].includes((env.REQUIRE_ORIGIN ?? '').toLowerCase()),
+    tlsCert,
+    tlsKey,
+    maxConnectionsPerIp: num(
+      'max-connections-per-ip',
+      values['max-connections-per-ip'] ?? env.MAX_CONNECTIONS_PER_IP,
+      8,
+      1,
+      100_000,
+    ),
   };
 }

@@ -8,6 +8,11 @@ import type { ServerConfig } from './config.ts';
 import type { EngineRegistry } from './engine-registry.ts';
 import type { Logger } from './log.ts';
 import { Session } from './session.ts';
+import { createTranscribeHandler } from './rest-transcribe.ts';
+import { metrics } from './metrics.ts';
+import { ConnectionGuard, checkUpgrade, refuseUpgrade, selectProtocol, tokenMatches } from './security/guard.ts';
+import { createHttpServer } from './security/tls.ts';
+import { closeReason } from './close-reason.ts';
 
 export const WS_PATH = '/ws';
 
@@ -23,7 +28,11 @@ export function createTranscriptionServer(config: ServerConfig, engines: EngineR
   const startedAt = Date.now();
   let closing = false;
 
-  const httpServer = http.createServer((req, res) => {
+  const guard = new ConnectionGuard(config, log);
+  // REST uploads (POST /transcribe) share the session limit with streaming sessions.
+  const transcribeHandler = createTranscribeHandler({ config, engines, log, sessionCount: () => sessions.size });
+  metrics.trackSessions(() => sessions.size);
+  const httpServer = createHttpServer(config, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method === 'GET' && url.pathname === '/health') {
       const engine = engines.default.info;
@@ -37,10 +46,29 @@ export function createTranscriptionServer(config: ServerConfig, engines: EngineR
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       });
     }
-    json(res, 404, { error: 'not found', endpoints: ['GET /health', `WebSocket ${WS_PATH}`] });
+    if (req.method === 'POST' && url.pathname === '/transcribe') {
+      if (closing) return json(res, 503, { success: false, error: 'the server is shutting down' });
+      return void transcribeHandler.handle(req, res);
+    }
+    if (req.method === 'GET' && url.pathname === '/metrics') {
+      // With a token configured, metrics need it too (Authorization: Bearer <token>).
+      const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      if (config.token !== undefined && !tokenMatches(config.token, bearer)) return json(res, 401, { error: 'unauthorized' });
+      void metrics.text().then((text) => {
+        res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+      });
+      return;
+    }
+    json(res, 404, { error: 'not found', endpoints: ['GET /health', 'GET /metrics', 'POST /transcribe', `WebSocket ${WS_PATH}`] });
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxMessageBytes, perMessageDeflate: false });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: config.maxMessageBytes,
+    perMessageDeflate: false,
+    handleProtocols: selectProtocol,
+  });
 
   httpServer.on('upgrade', (req, socket: Socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -49,12 +77,14 @@ export function createTranscriptionServer(config: ServerConfig, engines: EngineR
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws));
+    const refusal = checkUpgrade(req, config);
+    if (refusal) return refuseUpgrade(socket, refusal);
+    wss.handleUpgrade(req, socket, head, (ws) => guard.admit(ws, req, () => accept(ws)));
   });
 
   function accept(ws: WebSocket): void {
     if (closing) return refuse(ws, 'shutting_down', 'the server is shutting down', CloseCode.goingAway);
-    if (sessions.size >= config.maxSessions) {
+    if (sessions.size + transcribeHandler.active >= config.maxSessions) {
       log.warn(`refused a session: ${sessions.size}/${config.maxSessions} sessions running`);
       return refuse(
         ws,
@@ -74,8 +104,9 @@ export function createTranscriptionServer(config: ServerConfig, engines: EngineR
 
   function refuse(ws: WebSocket, code: string, message: string, closeCode: number): void {
     const msg: ServerMessage = { type: 'error', code, message, fatal: true, success: false };
+    metrics.serverMessage(msg);
     ws.send(JSON.stringify(msg));
-    ws.close(closeCode, message.slice(0, 120));
+    ws.close(closeCode, closeReason(message));
   }
 
   return {

@@ -3,6 +3,7 @@ import { HELP, parseConfig } from './config.ts';
 import { loadEngines } from './engine-loader.ts';
 import { createTranscriptionServer, WS_PATH } from './http-server.ts';
 import { createLogger } from './log.ts';
+import { schemes } from './security/tls.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -22,8 +23,9 @@ async function main(): Promise<void> {
   const address = await server.listen();
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const engine = engines.default.info;
+  const scheme = schemes(config);
   process.stdout.write(
-    `Transcription server listening on ws://${host}:${address.port}${WS_PATH} (engine ${engine.name}, model ${engine.model}; health: http://${host}:${address.port}/health)\n`,
+    `Transcription server listening on ${scheme.ws}://${host}:${address.port}${WS_PATH} (engine ${engine.name}, model ${engine.model}; health: ${scheme.http}://${host}:${address.port}/health)\n`,
   );
 
   let stopping = false;

@@ -4,6 +4,7 @@
 import { WIRE_SAMPLE_RATE } from '../src/shared/protocol.ts';
 import type { Recognizer } from './engines/engine.ts';
 import type { Logger } from './log.ts';
+import { metrics } from './metrics.ts';
 import { PartialStabilizer } from './partial-stabilizer.ts';
 import { Endpointer, type EndpointEvent } from './vad/endpointer.ts';
 import { SileroVad, type VadStream } from './vad/silero.ts';
@@ -49,6 +50,8 @@ export class TranscriptionPipeline {
   private partialsSent = false;
   private sincePartial = 0;
   private readonly partialEvery: number;
+  /** Engine time spent on the open segment, in ms (for the real-time factor). */
+  private engineMs = 0;
 
   private constructor(
     private readonly recognizer: Recognizer,
@@ -69,10 +72,12 @@ export class TranscriptionPipeline {
   push(pcm: Int16Array): void {
     if (this.closed || pcm.length === 0) return;
     this.queuedSamples += pcm.length;
+    metrics.audioReceived(pcm.length / WIRE_SAMPLE_RATE);
+    const receivedAt = performance.now();
     void this.enqueue(async () => {
       try {
         const probs = await this.vad.process(pcm);
-        await this.handle(this.endpointer.push(pcm, probs));
+        await this.handle(this.endpointer.push(pcm, probs), receivedAt);
       } finally {
         this.queuedSamples -= pcm.length;
       }
@@ -82,8 +87,9 @@ export class TranscriptionPipeline {
 
   /** Finalizes the open segment after everything queued; `after` runs inside the queue. */
   flush(after?: () => void): Promise<void> {
+    const requestedAt = performance.now();
     return this.enqueue(async () => {
-      await this.handle(this.endpointer.flush());
+      await this.handle(this.endpointer.flush(), requestedAt);
       after?.();
     });
   }
@@ -113,7 +119,8 @@ export class TranscriptionPipeline {
     return this.queue;
   }
 
-  private async handle(events: EndpointEvent[]): Promise<void> {
+  /** `receivedAt`: when the audio (or flush) that produced these events reached the server. */
+  private async handle(events: EndpointEvent[], receivedAt: number): Promise<void> {
     for (const e of events) {
       if (e.type === 'start') {
         this.inSegment = true;
@@ -121,11 +128,14 @@ export class TranscriptionPipeline {
         this.partialsSent = false;
         this.sincePartial = 0;
         this.stabilizer.reset();
+        this.engineMs = 0;
       } else if (e.type === 'audio') {
+        const t0 = performance.now();
         await this.recognizer.accept(e.pcm);
+        this.engineMs += performance.now() - t0;
         this.sincePartial += e.pcm.length;
       } else {
-        await this.finishSegment(e.speechSample);
+        await this.finishSegment(e.speechSample, receivedAt);
       }
     }
   }
@@ -134,7 +144,9 @@ export class TranscriptionPipeline {
     // Skip partials while behind (e.g. a burst after a reconnect): finals matter more.
     if (!this.inSegment || this.sincePartial < this.partialEvery || this.backlogSeconds() > 1) return;
     this.sincePartial = 0;
+    const t0 = performance.now();
     const hyp = await this.recognizer.partial();
+    this.engineMs += performance.now() - t0;
     const shown = this.stabilizer.update(hyp.text);
     if (!shown) return;
     this.partialsSent = true;
@@ -146,9 +158,12 @@ export class TranscriptionPipeline {
     });
   }
 
-  private async finishSegment(endSample: number): Promise<void> {
+  private async finishSegment(endSample: number, receivedAt: number): Promise<void> {
     this.inSegment = false;
+    const t0 = performance.now();
     const hyp = await this.recognizer.finish();
+    this.engineMs += performance.now() - t0;
+    metrics.segmentRealTimeFactor(this.engineMs / 1000, (Math.max(endSample, this.segmentStart) - this.segmentStart) / WIRE_SAMPLE_RATE);
     const text = hyp.text.trim();
     // A segment that showed nothing and holds no words is not worth a message.
     if (!text && !this.partialsSent) return;
@@ -159,6 +174,7 @@ export class TranscriptionPipeline {
       end: seconds(Math.max(endSample, this.segmentStart)),
       language: hyp.language ?? this.opts.language,
     });
+    metrics.finalLatency((performance.now() - receivedAt) / 1000);
     this.partialsSent = false;
   }
 

@@ -1,7 +1,7 @@
 // One WebSocket client: validates every message, speaks protocol 2 or the original
 // design's shape, converts audio to 16 kHz mono and hands it to the transcription pipeline.
 import { randomUUID } from 'node:crypto';
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import {
   CloseCode,
   PROTOCOL_VERSION,
@@ -9,7 +9,10 @@ import {
   parseClientMessage,
   type AudioSpec,
   type ErrorCode,
+  type FinalMessage,
   type InitMessage,
+  type ReadyMessage,
+  type ResumeRequest,
   type ServerMessage,
 } from '../src/shared/protocol.ts';
 import type { ServerConfig } from './config.ts';
@@ -17,6 +20,12 @@ import type { EngineRegistry } from './engine-registry.ts';
 import { AudioDecoder, isWav } from './audio/audio-decoder.ts';
 import { TranscriptionPipeline, type SegmentSink } from './pipeline.ts';
 import type { Logger } from './log.ts';
+import { FinalReplay, ResumeRegistry, newResumeToken } from './resume.ts';
+import { metrics } from './metrics.ts';
+import { closeReason } from './close-reason.ts';
+
+/** Protocol 2 sessions that sent ready and are alive: the ones a reconnecting client may resume. */
+const resumables = new ResumeRegistry<Session>();
 
 type State = 'awaiting_init' | 'starting' | 'streaming' | 'stopping' | 'closed';
 
@@ -40,20 +49,48 @@ export class Session {
   private wavAnswers = false;
   private wavTexts: string[] = [];
   private language = 'en';
+  /** The client's current socket; a resume replaces it. */
+  private ws: WebSocket;
+  private detachSocket: () => void = () => {};
+  /** Proves ownership when a client resumes after a dropped connection. */
+  readonly resumeToken = newResumeToken();
+  /** The ready we sent, repeated (with resume fields) to a resumed client. */
+  private readyMsg: ReadyMessage | null = null;
+  /** 16 kHz samples accepted onto this session's timeline: where a resumed client re-sends from. */
+  private receivedSamples = 0;
+  private readonly replay = new FinalReplay();
+  /** Runs while the socket is gone and the session waits for its client to resume. */
+  private graceTimer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly ws: WebSocket,
+    ws: WebSocket,
     private readonly deps: SessionDeps,
   ) {
-    ws.on('message', (data, isBinary) => {
+    this.ws = ws;
+    this.attach(ws);
+    this.touch();
+  }
+
+  /** Listens to a socket; detachSocket() undoes it when a resume moves the session elsewhere. */
+  private attach(ws: WebSocket): void {
+    const onMessage = (data: RawData, isBinary: boolean) => {
       this.touch();
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
       if (isBinary) this.onBinary(buf);
       else this.onText(buf.toString('utf8'));
-    });
-    ws.on('close', () => void this.teardown());
-    ws.on('error', (err) => deps.log.warn(`session ${this.id}: socket error: ${err.message}`));
-    this.touch();
+    };
+    const onClose = (code: number) => this.onSocketClose(code);
+    const onError = (err: Error) => this.deps.log.warn(`session ${this.id}: socket error: ${err.message}`);
+    ws.on('message', onMessage);
+    ws.on('close', onClose);
+    ws.on('error', onError);
+    this.ws = ws;
+    this.detachSocket = () => {
+      ws.off('message', onMessage);
+      ws.off('close', onClose);
+      ws.off('error', onError);
+      ws.on('error', () => {}); // an unlistened socket error would crash the process
+    };
   }
 
   get isStreaming(): boolean {
@@ -99,6 +136,7 @@ export class Session {
     if (this.backlogSeconds() > config.maxBacklogSeconds) {
       return this.overloaded();
     }
+    this.receivedSamples += decoded.pcm.length;
     this.pending.push({ pcm: decoded.pcm, wav });
     this.pumpPending();
   }
@@ -135,6 +173,7 @@ export class Session {
   // ------------------------------------------------------------ lifecycle
 
   private async init(msg: InitMessage): Promise<void> {
+    if (msg.resume && msg.protocol === PROTOCOL_VERSION && this.handOver(msg.resume)) return;
     this.state = 'starting';
     this.legacy = msg.protocol !== PROTOCOL_VERSION;
     const audio = msg.audio ?? DEFAULT_AUDIO;
@@ -178,7 +217,7 @@ export class Session {
     if (this.legacy) {
       this.send({ type: 'connection', status: 'initialized', sessionId: this.id, success: true });
     } else {
-      this.send({
+      this.readyMsg = {
         type: 'ready',
         sessionId: this.id,
         protocol: 2,
@@ -186,7 +225,11 @@ export class Session {
         model: engine.info.model,
         sampleRate: WIRE_SAMPLE_RATE,
         ...(choice.notice ? { notice: choice.notice } : {}),
-      });
+        resumeToken: this.resumeToken,
+      };
+      // A failed resume (resume_failed already sent) continues as this new session.
+      this.send(msg.resume ? { ...this.readyMsg, resumed: false, receivedSamples: 0 } : this.readyMsg);
+      resumables.add(this);
     }
     this.deps.log.info(
       `session ${this.id}: ${engine.info.name} (${this.legacy ? 'original protocol' : 'protocol 2'}, ${audio.sampleRate} Hz ${audio.channels} ch, language ${msg.sourceLanguage})`,
@@ -238,13 +281,15 @@ export class Session {
   }
 
   private close(code: number, reason: string): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.close(code, reason.slice(0, 120));
+    if (this.ws.readyState === this.ws.OPEN) this.ws.close(code, closeReason(reason));
     void this.teardown();
   }
 
   private async teardown(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    resumables.remove(this);
+    if (this.graceTimer) clearTimeout(this.graceTimer);
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.pending = [];
     const pipeline = this.pipeline;
@@ -269,11 +314,68 @@ export class Session {
         if (this.legacy) {
           if (f.text) this.send({ type: 'transcription', text: f.text, language, success: true });
         } else {
-          this.send({ type: 'final', ...f, language });
+          const final: FinalMessage = { type: 'final', ...f, language };
+          this.replay.add(final); // also while detached: a resumed client gets it then
+          this.send(final);
         }
       },
       error: (code, message, fatal) => (fatal ? this.fatal(code as ErrorCode, message) : this.error(code, message, false)),
     };
+  }
+
+  // ------------------------------------------------------------ resume
+
+  /**
+   * The socket dropped. A deliberate close (1000, or a close frame without a code) ends the
+   * session; a lost connection keeps it (pipeline, recognizer, timeline, segment ids) for the
+   * grace period, still counted against the session limit, so its client can resume.
+   * A session with no audio yet has nothing to lose and is not held.
+   */
+  private onSocketClose(code: number): void {
+    const grace = this.deps.config.resumeGraceSeconds;
+    const deliberate = code === 1000 || code === 1005;
+    const worthKeeping = this.readyMsg !== null && this.receivedSamples > 0 && this.state === 'streaming';
+    if (deliberate || grace <= 0 || !worthKeeping) return void this.teardown();
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    this.deps.log.info(`session ${this.id}: connection lost (${code}); kept ${grace} s for resume`);
+    this.graceTimer = setTimeout(() => {
+      this.deps.log.info(`session ${this.id}: not resumed within ${grace} s; freed`);
+      void this.teardown();
+    }, grace * 1000);
+    this.graceTimer.unref();
+  }
+
+  /** init asked to resume: hand this socket to that session, or say why not (false: go on as new). */
+  private handOver(req: ResumeRequest): boolean {
+    const target = resumables.claim(req.sessionId, req.token);
+    if (!target || target === this || target.state !== 'streaming') {
+      this.error('resume_failed', 'cannot resume: the session is unknown or expired, or the token is wrong; starting a new session', false);
+      return false;
+    }
+    // This object was only the doorway for the new socket: leave without closing it.
+    this.detachSocket();
+    this.state = 'closed';
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.deps.onClosed(this);
+    target.takeOver(this.ws, req);
+    return true;
+  }
+
+  /** The resumed client's socket replaces the old one (dead, or not yet noticed as dead). */
+  private takeOver(ws: WebSocket, req: ResumeRequest): void {
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.graceTimer = null;
+    const old = this.ws;
+    this.detachSocket();
+    if (old !== ws && old.readyState !== old.CLOSED) old.terminate();
+    this.attach(ws);
+    this.touch();
+    // Synchronous from here on: no final can slip between the replay and live sending.
+    this.send({ ...this.readyMsg!, resumed: true, receivedSamples: this.receivedSamples });
+    for (const f of this.replay.after(req.lastSegmentId)) this.send(f);
+    const lost = req.audioOffset !== undefined ? `; ${req.audioOffset - this.receivedSamples} samples lost in transit` : '';
+    this.deps.log.info(`session ${this.id}: resumed at sample ${this.receivedSamples}${lost}`);
   }
 
   /** Runs inside the pipeline's queue right after the file's flush, so answers keep file order. */
@@ -288,7 +390,9 @@ export class Session {
   }
 
   private send(msg: ServerMessage): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(msg));
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    metrics.serverMessage(msg);
+    this.ws.send(JSON.stringify(msg));
   }
 }
 

@@ -22,6 +22,20 @@ export interface InitMessage {
   engine: string; // 'faster-whisper' | 'whisper' | 'sphinx' | 'default'
   protocol?: number; // 2 for our protocol; absent for clients of the original design
   audio?: AudioSpec;
+  /** Shared secret of a server started with --token (or send it as the `token.<value>` subprotocol). */
+  token?: string;
+  /** Take over a session whose connection dropped (protocol 2 only); see docs/protocol.md. */
+  resume?: ResumeRequest;
+}
+
+export interface ResumeRequest {
+  sessionId: string;
+  /** `ready.resumeToken` of that session. */
+  token: string;
+  /** Informational: 16 kHz samples the client had sent in total on that session. */
+  audioOffset?: number;
+  /** Highest segmentId whose final the client has; finals after it are re-sent (-1: none). */
+  lastSegmentId?: number;
 }
 
 export type ClientMessage =
@@ -41,6 +55,12 @@ export interface ReadyMessage {
   sampleRate: number;
   /** Set when the server used another engine than the one asked for, and why. */
   notice?: string;
+  /** Secret that lets this client resume the session after a dropped connection. */
+  resumeToken?: string;
+  /** Present when init asked to resume: true when the old session was taken over. */
+  resumed?: boolean;
+  /** 16 kHz samples of this session's audio the server has received; re-send from here. */
+  receivedSamples?: number;
 }
 
 export interface PartialMessage {
@@ -74,7 +94,10 @@ export type ErrorCode =
   | 'overloaded'
   | 'busy'
   | 'idle_timeout'
-  | 'shutting_down';
+  | 'shutting_down'
+  | 'resume_failed'
+  | 'unauthorized'
+  | 'too_many_connections';
 
 export interface ErrorMessage {
   type: 'error';
@@ -192,7 +215,32 @@ function parseInit(data: Record<string, unknown>): Parsed<InitMessage> {
     if (!audio.ok) return audio;
     msg.audio = audio.value;
   }
+  if (data.resume !== undefined && data.resume !== null) {
+    const resume = parseResume(data.resume);
+    if (!resume.ok) return resume;
+    msg.resume = resume.value;
+  }
   return { ok: true, value: msg };
+}
+
+const isCount = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min;
+
+function parseResume(v: unknown): Parsed<ResumeRequest> {
+  if (!isObject(v)) return fail('bad_message', 'init: resume must be an object');
+  const { sessionId, token, audioOffset, lastSegmentId } = v;
+  if (typeof sessionId !== 'string' || typeof token !== 'string' || sessionId.length > 100 || token.length > 200) {
+    return fail('bad_message', 'init: resume needs string sessionId and token (from ready)');
+  }
+  const out: ResumeRequest = { sessionId, token };
+  if (audioOffset !== undefined) {
+    if (!isCount(audioOffset, 0)) return fail('bad_message', 'init: resume.audioOffset must be an integer >= 0');
+    out.audioOffset = audioOffset;
+  }
+  if (lastSegmentId !== undefined) {
+    if (!isCount(lastSegmentId, -1)) return fail('bad_message', 'init: resume.lastSegmentId must be an integer >= -1');
+    out.lastSegmentId = lastSegmentId;
+  }
+  return { ok: true, value: out };
 }
 
 export const SUPPORTED_SAMPLE_RATES = { min: 8000, max: 48000 };
@@ -201,7 +249,9 @@ export function parseAudioSpec(v: unknown): Parsed<AudioSpec> {
   if (!isObject(v)) return fail('unsupported_audio', 'init: audio must be an object');
   const { encoding, sampleRate, channels } = v;
   if (encoding !== 'pcm_s16le') {
-    return fail('unsupported_audio', `audio encoding "${String(encoding).slice(0, 20)}" is not supported; use "pcm_s16le"`);
+    // Not String(encoding): an object such as {"toString":1} makes String() throw.
+    const shown = typeof encoding === 'string' ? encoding.slice(0, 20) : typeof encoding;
+    return fail('unsupported_audio', `audio encoding "${shown}" is not supported; use "pcm_s16le"`);
   }
   if (
     typeof sampleRate !== 'number' ||
@@ -249,6 +299,9 @@ export function parseServerMessage(raw: string): Parsed<ServerMessage> {
           model: typeof data.model === 'string' ? data.model : '',
           sampleRate: num('sampleRate') ?? WIRE_SAMPLE_RATE,
           ...(typeof data.notice === 'string' ? { notice: data.notice } : {}),
+          ...(typeof data.resumeToken === 'string' ? { resumeToken: data.resumeToken } : {}),
+          ...(typeof data.resumed === 'boolean' ? { resumed: data.resumed } : {}),
+          ...(num('receivedSamples') !== null ? { receivedSamples: num('receivedSamples')! } : {}),
         },
       };
     case 'partial':

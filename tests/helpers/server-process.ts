@@ -23,16 +23,18 @@ export async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = 
   });
   let stderr = '';
   let stdout = '';
+  let tls = false;
   proc.stderr!.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${stderr}`)), 60_000);
     proc.stdout!.on('data', (d) => {
       stdout += d;
-      const m = /listening on ws:\/\/[^:]+:(\d+)\//.exec(stdout);
+      const m = /listening on (wss?):\/\/[^:]+:(\d+)\//.exec(stdout);
       if (m) {
         clearTimeout(timer);
-        resolve(Number(m[1]));
+        tls = m[1] === 'wss';
+        resolve(Number(m[2]));
       }
     });
     void exited.then((code) => {
@@ -42,8 +44,8 @@ export async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = 
   });
   return {
     port,
-    wsUrl: `ws://127.0.0.1:${port}/ws`,
-    httpUrl: `http://127.0.0.1:${port}`,
+    wsUrl: `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}/ws`,
+    httpUrl: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     proc,
     logs: () => stderr,
     async stop(signal = 'SIGTERM') {

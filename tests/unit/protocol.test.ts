@@ -44,6 +44,12 @@ describe('parseClientMessage', () => {
     ['{"type":"init","audio":{"encoding":"pcm_s16le","sampleRate":16000.5,"channels":1}}', 'unsupported_audio'],
     ['{"type":"init","audio":{"encoding":"pcm_s16le","sampleRate":16000,"channels":6}}', 'unsupported_audio'],
     ['{"type":"init","audio":"pcm"}', 'unsupported_audio'],
+    ['{"type":"init","protocol":2,"resume":"s1"}', 'bad_message'],
+    ['{"type":"init","protocol":2,"resume":{"sessionId":"s1"}}', 'bad_message'],
+    ['{"type":"init","protocol":2,"resume":{"sessionId":5,"token":"t"}}', 'bad_message'],
+    ['{"type":"init","protocol":2,"resume":{"sessionId":"s1","token":"t","audioOffset":-1}}', 'bad_message'],
+    ['{"type":"init","protocol":2,"resume":{"sessionId":"s1","token":"t","audioOffset":1.5}}', 'bad_message'],
+    ['{"type":"init","protocol":2,"resume":{"sessionId":"s1","token":"t","lastSegmentId":-2}}', 'bad_message'],
   ])('rejects %s with %s', (raw, code) => {
     const r = parseClientMessage(raw);
     expect(r.ok).toBe(false);
@@ -51,6 +57,27 @@ describe('parseClientMessage', () => {
       expect(r.code).toBe(code);
       expect(r.message.length).toBeGreaterThan(10);
     }
+  });
+
+  it('accepts a resume request in init', () => {
+    const r = parseClientMessage(
+      JSON.stringify({
+        type: 'init',
+        engine: 'sphinx',
+        protocol: 2,
+        resume: { sessionId: 's1', token: 'tok', audioOffset: 48000, lastSegmentId: 2, extra: 1 },
+      }),
+    );
+    expect(r.ok && r.value.type === 'init' && r.value.resume).toEqual({
+      sessionId: 's1',
+      token: 'tok',
+      audioOffset: 48000,
+      lastSegmentId: 2,
+    });
+    const minimal = parseClientMessage('{"type":"init","protocol":2,"resume":{"sessionId":"s1","token":"tok"}}');
+    expect(minimal.ok && minimal.value.type === 'init' && minimal.value.resume).toEqual({ sessionId: 's1', token: 'tok' });
+    const none = parseClientMessage('{"type":"init","protocol":2,"resume":null}');
+    expect(none.ok && none.value.type === 'init' && 'resume' in none.value).toBe(false);
   });
 
   it('accepts control messages', () => {
@@ -65,6 +92,35 @@ describe('parseServerMessage', () => {
     expect(parseServerMessage('{"type":"ready","sessionId":"s1","protocol":2,"engine":"sphinx","model":"m","sampleRate":16000}')).toEqual({
       ok: true,
       value: { type: 'ready', sessionId: 's1', protocol: 2, engine: 'sphinx', model: 'm', sampleRate: 16000 },
+    });
+    expect(
+      parseServerMessage(
+        '{"type":"ready","sessionId":"s1","protocol":2,"engine":"sphinx","model":"m","sampleRate":16000,"resumeToken":"abc","resumed":true,"receivedSamples":32000}',
+      ),
+    ).toEqual({
+      ok: true,
+      value: {
+        type: 'ready',
+        sessionId: 's1',
+        protocol: 2,
+        engine: 'sphinx',
+        model: 'm',
+        sampleRate: 16000,
+        resumeToken: 'abc',
+        resumed: true,
+        receivedSamples: 32000,
+      },
+    });
+    // Wrongly typed resume fields are dropped, not trusted.
+    expect(
+      parseServerMessage('{"type":"ready","sessionId":"s1","resumeToken":5,"resumed":"yes","receivedSamples":"9"}'),
+    ).toEqual({
+      ok: true,
+      value: { type: 'ready', sessionId: 's1', protocol: 2, engine: 'unknown', model: '', sampleRate: 16000 },
+    });
+    expect(parseServerMessage('{"type":"error","code":"resume_failed","message":"expired","fatal":false,"success":false}')).toEqual({
+      ok: true,
+      value: { type: 'error', code: 'resume_failed', message: 'expired', fatal: false, success: false },
     });
     expect(parseServerMessage('{"type":"partial","segmentId":3,"text":"ask not","start":1.5,"end":2}')).toEqual({
       ok: true,

@@ -1,0 +1,163 @@
+// Who may open a streaming session: shared-token auth, allowed browser origins and a per-address
+// connection limit. The checks that can run before the WebSocket handshake answer with a plain
+// HTTP status; the rest (an init token, the per-address limit) answer with a protocol error.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type http from 'node:http';
+import type { WebSocket, RawData } from 'ws';
+import { CloseCode, type ServerMessage } from '../../src/shared/protocol.ts';
+import type { ServerConfig } from '../config.ts';
+import type { Logger } from '../log.ts';
+import { metrics } from '../metrics.ts';
+import { closeReason } from '../close-reason.ts';
+
+/** Subprotocol prefix a browser uses to carry the token: `new WebSocket(url, ['token.' + T])`. */
+export const TOKEN_SUBPROTOCOL_PREFIX = 'token.';
+
+/** Constant-time comparison (hashes first, so lengths do not leak either). */
+export function tokenMatches(expected: string, given: unknown): boolean {
+  if (typeof given !== 'string') return false;
+  const a = createHash('sha256').update(expected).digest();
+  const b = createHash('sha256').update(given).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** The `token.<value>` subprotocols a client offered (Sec-WebSocket-Protocol). */
+export function offeredTokens(req: http.IncomingMessage): string[] {
+  const header = req.headers['sec-websocket-protocol'];
+  if (typeof header !== 'string') return [];
+  return header
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.startsWith(TOKEN_SUBPROTOCOL_PREFIX))
+    .map((p) => p.slice(TOKEN_SUBPROTOCOL_PREFIX.length));
+}
+
+export interface UpgradeVerdict {
+  status: number;
+  reason: string;
+}
+
+/**
+ * Checks an upgrade request before the handshake. Returns a refusal (HTTP status) or null.
+ * A client that offers no token subprotocol is let through here: it must then send the token
+ * in its init message.
+ */
+export function checkUpgrade(req: http.IncomingMessage, config: ServerConfig): UpgradeVerdict | null {
+  const origin = req.headers.origin;
+  if (origin === undefined) {
+    if (config.requireOrigin) return { status: 403, reason: 'Forbidden' };
+  } else if (config.allowedOrigins !== null && !config.allowedOrigins.includes(origin)) {
+    return { status: 403, reason: 'Forbidden' };
+  }
+  if (config.token !== undefined) {
+    const tokens = offeredTokens(req);
+    if (tokens.length > 0 && !tokens.some((t) => tokenMatches(config.token!, t))) {
+      return { status: 401, reason: 'Unauthorized' };
+    }
+  }
+  return null;
+}
+
+/** True when the upgrade request carried the right token as a subprotocol. */
+export function authorizedByHeader(req: http.IncomingMessage, config: ServerConfig): boolean {
+  return config.token !== undefined && offeredTokens(req).some((t) => tokenMatches(config.token!, t));
+}
+
+/**
+ * For WebSocketServer's `handleProtocols`: echo the token subprotocol the client offered (browsers
+ * fail a connection whose handshake does not select one of the offered subprotocols), otherwise
+ * the first one offered, as ws does by default.
+ */
+export function selectProtocol(protocols: Set<string>): string | false {
+  for (const p of protocols) if (p.startsWith(TOKEN_SUBPROTOCOL_PREFIX)) return p;
+  const first = protocols.values().next();
+  return first.done ? false : first.value;
+}
+
+export function refuseUpgrade(socket: { end(data: string): void }, verdict: UpgradeVerdict): void {
+  socket.end(`HTTP/1.1 ${verdict.status} ${verdict.reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+function clientAddress(req: http.IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+function fatal(ws: WebSocket, code: string, message: string): void {
+  metrics.serverMessage({ type: 'error', code, message, fatal: true, success: false });
+  const msg: ServerMessage = { type: 'error', code, message, fatal: true, success: false };
+  if (ws.readyState === ws.OPEN) {
+    ws.send(JSON.stringify(msg));
+    ws.close(CloseCode.policy, closeReason(message));
+  }
+}
+
+/** Admission after the handshake: the per-address limit, then (if needed) the init token. */
+export class ConnectionGuard {
+  private readonly perAddress = new Map<string, number>();
+
+  constructor(
+    private readonly config: ServerConfig,
+    private readonly log: Logger,
+  ) {}
+
+  /** Calls `start` once the connection may run a session; otherwise answers and closes it. */
+  admit(ws: WebSocket, req: http.IncomingMessage, start: () => void): void {
+    const address = clientAddress(req);
+    const open = this.perAddress.get(address) ?? 0;
+    if (open >= this.config.maxConnectionsPerIp) {
+      this.log.warn(`refused a connection from ${address}: ${open} open (limit ${this.config.maxConnectionsPerIp})`);
+      return fatal(
+        ws,
+        'too_many_connections',
+        `this address already has ${open} open connections (limit ${this.config.maxConnectionsPerIp})`,
+      );
+    }
+    this.perAddress.set(address, open + 1);
+    ws.once('close', () => {
+      const n = (this.perAddress.get(address) ?? 1) - 1;
+      if (n <= 0) this.perAddress.delete(address);
+      else this.perAddress.set(address, n);
+    });
+    if (this.config.token === undefined || authorizedByHeader(req, this.config)) return start();
+    this.awaitInitToken(ws, start);
+  }
+
+  /** Until an init carries the right token, only keepalive is answered; anything else is refused. */
+  private awaitInitToken(ws: WebSocket, start: () => void): void {
+    // A connection that never authenticates does not hold its slot for ever.
+    const timer = setTimeout(() => {
+      ws.off('message', onMessage);
+      fatal(ws, 'unauthorized', `no init with a valid token within ${this.config.idleTimeout} s`);
+    }, this.config.idleTimeout * 1000);
+    timer.unref();
+    ws.once('close', () => clearTimeout(timer));
+    const onMessage = (data: RawData, isBinary: boolean) => {
+      if (!isBinary) {
+        const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+        let msg: unknown;
+        try {
+          msg = JSON.parse(buf.toString('utf8'));
+        } catch {
+          msg = null;
+        }
+        const m = msg as Record<string, unknown> | null;
+        if (m && typeof m === 'object' && m.type === 'keepalive') {
+          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'pong' } satisfies ServerMessage));
+          return;
+        }
+        if (m && typeof m === 'object' && m.type === 'init' && tokenMatches(this.config.token!, m.token)) {
+          ws.off('message', onMessage);
+          clearTimeout(timer);
+          start();
+          // The session now listens; hand it the init it would otherwise have missed.
+          ws.emit('message', data, isBinary);
+          return;
+        }
+      }
+      ws.off('message', onMessage);
+      clearTimeout(timer);
+      fatal(ws, 'unauthorized', 'this server needs a token: send it as "token" in init or as the token.<value> subprotocol');
+    };
+    ws.on('message', onMessage);
+  }
+}
