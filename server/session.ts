@@ -44,6 +44,8 @@ export class Session {
   private legacy = false;
   private decoder = new AudioDecoder(DEFAULT_AUDIO);
   private pipeline: TranscriptionPipeline | null = null;
+  /** The engine start in flight: the session stays counted until it settles (see teardown). */
+  private engineStart: Promise<unknown> | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   /** Original-design clients that send WAV files get one answer per file: its finals, joined. */
   private wavAnswers = false;
@@ -192,7 +194,10 @@ export class Session {
     }
     this.language = msg.sourceLanguage !== 'auto' ? baseLanguage(msg.sourceLanguage) : languages === 'multi' ? '' : languages[0]!;
     try {
-      const recognizer = await engine.createRecognizer({ language: msg.sourceLanguage });
+      const starting = engine.createRecognizer({ language: msg.sourceLanguage });
+      this.engineStart = starting.catch(() => undefined);
+      const recognizer = await starting;
+      this.engineStart = null;
       if (this.state !== 'starting') {
         await recognizer.close();
         return;
@@ -294,7 +299,10 @@ export class Session {
     this.pending = [];
     const pipeline = this.pipeline;
     this.pipeline = null;
-    this.deps.onClosed(this);
+    // A client that sends init and hangs up must not pile up engine starts (a sphinx decoder
+    // costs ~0.8 s of CPU and ~95 MB): the session counts against the limit until its start ends.
+    if (this.engineStart) void this.engineStart.then(() => this.deps.onClosed(this));
+    else this.deps.onClosed(this);
     await pipeline?.close().catch((err) => this.deps.log.warn(`session ${this.id}: close: ${err.message}`));
   }
 
