@@ -12,7 +12,8 @@ for (const file of process.argv.slice(2)) {
   }
   const r = JSON.parse(fs.readFileSync(file, 'utf8'));
   passed += r.numPassedTests;
-  failed += r.numFailedTests + (r.numFailedTestSuites ?? 0);
+  // A file that fails to load has no failed tests, only a failed suite: count it once.
+  failed += r.numFailedTests || r.numFailedTestSuites || 0;
   skipped += r.numPendingTests + (r.numTodoTests ?? 0);
 }
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
