@@ -28,6 +28,20 @@ export interface CaptionUpdate {
 }
 
 /**
+ * A translation of one or more finals (a sentence can span several finals), shown under them.
+ * Keyed by the caption ids it covers, so it can never land under the wrong line.
+ */
+export interface TranslationUpdate {
+  /** CaptionUpdate ids of the finals this translation covers, in order. */
+  ids: string[];
+  text: string;
+  /** Target language code (ISO 639-1). */
+  language: string;
+  /** What produced it: Chrome's on-device Translator, our server's /translate, or a server push. */
+  provider: 'chrome' | 'server' | 'push';
+}
+
+/**
  * What the offscreen document reports about a tab's stream; merged into TabSessionState.
  * `null` clears a field (undefined would not survive structured cloning as a key).
  */
@@ -64,7 +78,8 @@ export type OffscreenMessage =
 export type ContentMessage =
   /** The tab's session state; null when captioning is off. */
   | { to: 'content'; type: 'state'; state: TabSessionState | null }
-  | { to: 'content'; type: 'caption'; caption: CaptionUpdate };
+  | { to: 'content'; type: 'caption'; caption: CaptionUpdate }
+  | { to: 'content'; type: 'translation'; translation: TranslationUpdate };
 
 // ---------------------------------------------------------------- to the popup
 
