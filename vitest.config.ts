@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Three suites with different costs: pure logic (fast), the real server over real
+// Suites with different costs: pure logic (fast), the real server over real
 // WebSockets (seconds), and the built extension in real Chromium (minutes).
 export default defineConfig({
   test: {
@@ -14,6 +14,10 @@ export default defineConfig({
           hookTimeout: 120_000,
           fileParallelism: false,
         },
+      },
+      {
+        // `npm run test:long` only: soak and other runs of half an hour.
+        test: { name: 'long', include: ['tests/long/**/*.test.ts'], testTimeout: 3_600_000, hookTimeout: 120_000, fileParallelism: false },
       },
       {
         test: {
