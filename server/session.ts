@@ -17,7 +17,8 @@ import {
 } from '../src/shared/protocol.ts';
 import type { ServerConfig } from './config.ts';
 import type { EngineRegistry } from './engine-registry.ts';
-import { AudioDecoder, isWav } from './audio/audio-decoder.ts';
+import { AudioDecoder, isWav, type Decoded } from './audio/audio-decoder.ts';
+import { OpusPacketDecoder } from './audio/opus-packets.ts';
 import { TranscriptionPipeline, type SegmentSink } from './pipeline.ts';
 import type { Logger } from './log.ts';
 import { FinalReplay, ResumeRegistry, newResumeToken } from './resume.ts';
@@ -43,6 +44,8 @@ export class Session {
   private state: State = 'awaiting_init';
   private legacy = false;
   private decoder = new AudioDecoder(DEFAULT_AUDIO);
+  /** init.audio.encoding "opus": the decoder (WebAssembly, ready asynchronously) and the queue keeping packets in order until it is. */
+  private opus: { decoder: Promise<OpusPacketDecoder | Error>; queue: Promise<void> } | null = null;
   private pipeline: TranscriptionPipeline | null = null;
   /** The engine start in flight: the session stays counted until it settles (see teardown). */
   private engineStart: Promise<unknown> | null = null;
@@ -114,7 +117,9 @@ export class Session {
         return this.send({ type: 'pong' });
       case 'flush':
         if (!this.pipeline) return this.error('not_initialized', 'send init before flush', false);
-        void this.pipeline.flush();
+        // Opus packets still being decoded came before the flush: flush after them.
+        if (this.opus) this.opus.queue = this.opus.queue.then(() => void this.pipeline?.flush());
+        else void this.pipeline.flush();
         return;
       case 'stop':
         void this.stop();
@@ -130,10 +135,23 @@ export class Session {
       return this.error('bad_message', 'audio after stop is ignored', false);
     }
     const { config } = this.deps;
+    const opus = this.opus;
+    if (opus) {
+      // Opus packets are never sniffed as WAV: any first bytes are valid Opus.
+      opus.queue = opus.queue.then(async () => {
+        const decoder = await opus.decoder;
+        if (this.state === 'closed') return;
+        if (decoder instanceof Error) return this.error('unsupported_audio', `Opus decoder unavailable (${decoder.message}); frame ignored`, false);
+        this.accept(decoder.decode(buf, config.maxFrameSeconds), false);
+      });
+      return;
+    }
     const wav = isWav(buf);
-    const decoded = wav
-      ? this.decoder.decodeWav(buf, config.maxWavSeconds)
-      : this.decoder.decodePcm(buf, config.maxFrameSeconds);
+    this.accept(wav ? this.decoder.decodeWav(buf, config.maxWavSeconds) : this.decoder.decodePcm(buf, config.maxFrameSeconds), wav);
+  }
+
+  private accept(decoded: Decoded, wav: boolean): void {
+    const { config } = this.deps;
     if (!decoded.ok) return this.error(decoded.code, decoded.message, false);
     if (this.backlogSeconds() > config.maxBacklogSeconds) {
       return this.overloaded();
@@ -180,6 +198,9 @@ export class Session {
     this.legacy = msg.protocol !== PROTOCOL_VERSION;
     const audio = msg.audio ?? DEFAULT_AUDIO;
     this.decoder = new AudioDecoder(audio);
+    if (audio.encoding === 'opus') {
+      this.opus = { decoder: OpusPacketDecoder.create(audio.channels).catch((err: Error) => err), queue: Promise.resolve() };
+    }
     const choice = this.deps.engines.resolve(msg.engine);
     if (!choice.ok) {
       return this.fatal(choice.code, choice.message);
@@ -250,6 +271,7 @@ export class Session {
       return this.close(CloseCode.normal, 'stopped');
     }
     while (this.state === 'starting') await new Promise((r) => setTimeout(r, 10));
+    if (this.opus) await this.opus.queue; // packets that came before stop
     if (this.state !== 'streaming') return;
     this.state = 'stopping';
     await this.pipeline?.flush();
@@ -297,6 +319,8 @@ export class Session {
     if (this.graceTimer) clearTimeout(this.graceTimer);
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.pending = [];
+    void this.opus?.decoder.then((d) => d instanceof Error || d.free());
+    this.opus = null;
     const pipeline = this.pipeline;
     this.pipeline = null;
     // A client that sends init and hangs up must not pile up engine starts (a sphinx decoder

@@ -7,7 +7,8 @@ export const WIRE_SAMPLE_RATE = 16000;
 
 // ---------------------------------------------------------------- client → server
 
-export type AudioEncoding = 'pcm_s16le';
+/** `pcm_s16le`: raw PCM16 little-endian; `opus`: one Opus packet (RFC 6716) per binary frame. */
+export type AudioEncoding = 'pcm_s16le' | 'opus';
 
 export interface AudioSpec {
   encoding: AudioEncoding;
@@ -244,14 +245,19 @@ function parseResume(v: unknown): Parsed<ResumeRequest> {
 }
 
 export const SUPPORTED_SAMPLE_RATES = { min: 8000, max: 48000 };
+/** The input rates an Opus encoder takes (the packets themselves are rate-independent). */
+export const OPUS_SAMPLE_RATES: readonly number[] = [8000, 12000, 16000, 24000, 48000];
 
 export function parseAudioSpec(v: unknown): Parsed<AudioSpec> {
   if (!isObject(v)) return fail('unsupported_audio', 'init: audio must be an object');
   const { encoding, sampleRate, channels } = v;
-  if (encoding !== 'pcm_s16le') {
+  if (encoding !== 'pcm_s16le' && encoding !== 'opus') {
     // Not String(encoding): an object such as {"toString":1} makes String() throw.
     const shown = typeof encoding === 'string' ? encoding.slice(0, 20) : typeof encoding;
-    return fail('unsupported_audio', `audio encoding "${shown}" is not supported; use "pcm_s16le"`);
+    return fail('unsupported_audio', `audio encoding "${shown}" is not supported; use "pcm_s16le" or "opus"`);
+  }
+  if (encoding === 'opus' && !OPUS_SAMPLE_RATES.includes(sampleRate as number)) {
+    return fail('unsupported_audio', `opus audio sampleRate must be one of ${OPUS_SAMPLE_RATES.join(', ')} Hz (16000 preferred)`);
   }
   if (
     typeof sampleRate !== 'number' ||

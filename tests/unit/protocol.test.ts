@@ -31,6 +31,13 @@ describe('parseClientMessage', () => {
     expect(r.ok && r.value.type === 'init' && r.value.audio).toEqual({ encoding: 'pcm_s16le', sampleRate: 48000, channels: 2 });
   });
 
+  it('accepts Opus audio at the rates an Opus encoder takes', () => {
+    for (const sampleRate of [8000, 12000, 16000, 24000, 48000]) {
+      const r = parseClientMessage(JSON.stringify({ type: 'init', protocol: 2, audio: { encoding: 'opus', sampleRate, channels: 1 } }));
+      expect(r.ok && r.value.type === 'init' && r.value.audio).toEqual({ encoding: 'opus', sampleRate, channels: 1 });
+    }
+  });
+
   it.each([
     ['not json', 'bad_json'],
     ['[1,2]', 'bad_message'],
@@ -39,7 +46,9 @@ describe('parseClientMessage', () => {
     ['{"type":"init","engine":5}', 'bad_message'],
     ['{"type":"init","sourceLanguage":"<script>"}', 'bad_message'],
     ['{"type":"init","protocol":"2"}', 'bad_message'],
-    ['{"type":"init","audio":{"encoding":"opus","sampleRate":16000,"channels":1}}', 'unsupported_audio'],
+    ['{"type":"init","audio":{"encoding":"opus","sampleRate":22050,"channels":1}}', 'unsupported_audio'],
+    ['{"type":"init","audio":{"encoding":"opus","sampleRate":16000,"channels":3}}', 'unsupported_audio'],
+    ['{"type":"init","audio":{"encoding":"flac","sampleRate":16000,"channels":1}}', 'unsupported_audio'],
     ['{"type":"init","audio":{"encoding":"pcm_s16le","sampleRate":96000,"channels":1}}', 'unsupported_audio'],
     ['{"type":"init","audio":{"encoding":"pcm_s16le","sampleRate":16000.5,"channels":1}}', 'unsupported_audio'],
     ['{"type":"init","audio":{"encoding":"pcm_s16le","sampleRate":16000,"channels":6}}', 'unsupported_audio'],
