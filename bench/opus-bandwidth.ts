@@ -2,7 +2,8 @@
 // PCM16 16 kHz as the extension sends it, and Opus packets made by the extension's own
 // encoder module (src/offscreen/audio/opus-encoder.ts, WebCodecs AudioEncoder) running in
 // real headless Chromium, decoded by the server (opus-decoder). Each recording in its own
-// session (sphinx), sent as fast as the socket takes it. kbit/s counts the audio payload and
+// session (sphinx), sent as fast as the socket takes it; a fresh server per encoding, since
+// sphinx decoders are reused across sessions and carry state (their cepstral mean) along. kbit/s counts the audio payload and
 // the WebSocket framing a client adds (2–8 header bytes + 4 mask bytes per message; TCP/IP
 // not counted). Writes bench-results/opus-bandwidth.json.
 //   npx tsx bench/opus-bandwidth.ts [--bitrates 16000,24000]
@@ -69,29 +70,37 @@ async function measure(server: RunningServer, clips: Clip[], encoding: string, b
 async function main() {
   const clips = realClips();
   console.log(`Wire encodings: ${clips.length} real recordings, sphinx (load ${loadAvg()})`);
-  const server = await startServer(['--engine', 'sphinx', '--quiet']);
   const encoder = await ChromiumOpusEncoder.launch();
   const results: EncodingResult[] = [];
+  const withServer = async (run: (s: RunningServer) => Promise<EncodingResult>) => {
+    const server = await startServer(['--engine', 'sphinx', '--quiet']);
+    try {
+      return await run(server);
+    } finally {
+      await server.stop();
+    }
+  };
   try {
     const pcmFrames = async (c: Clip) => {
       const out: Buffer[] = [];
       for (let i = 0; i < c.pcm.length; i += 1600) out.push(Buffer.from(c.pcm.slice(i, i + 1600).buffer));
       return out;
     };
-    results.push(await measure(server, clips, 'PCM16 16 kHz (100 ms frames)', null, pcmFrames, { encoding: 'pcm_s16le', sampleRate: 16000, channels: 1 }));
+    results.push(await withServer((server) => measure(server, clips, 'PCM16 16 kHz (100 ms frames)', null, pcmFrames, { encoding: 'pcm_s16le', sampleRate: 16000, channels: 1 })));
     for (const bitrate of bitrates) {
       if (!(await encoder.supported(bitrate))) throw new Error(`this Chromium cannot encode Opus at ${bitrate} bit/s`);
       results.push(
-        await measure(server, clips, `Opus ${bitrate / 1000} kbit/s (20 ms packets)`, bitrate, (c) => encoder.encode(c.pcm, bitrate), {
-          encoding: 'opus',
-          sampleRate: 16000,
-          channels: 1,
-        }),
+        await withServer((server) =>
+          measure(server, clips, `Opus ${bitrate / 1000} kbit/s (20 ms packets)`, bitrate, (c) => encoder.encode(c.pcm, bitrate), {
+            encoding: 'opus',
+            sampleRate: 16000,
+            channels: 1,
+          }),
+        ),
       );
     }
   } finally {
     await encoder.close();
-    await server.stop();
   }
   const pcm = results[0]!;
   const rows: [string, string][] = results.map((r) => [

@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark in turn (each in its own process, so one's memory and
 // threads do not weigh on the next), then one summary table from their bench-results/*.json.
-//   BENCH_QUICK=1 shortens the server bench; SOAK_MINUTES, EXT_MINUTES lengthen the long runs.
+//   BENCH_QUICK=1 shortens the server bench; SOAK_MINUTES, EXT_MINUTES lengthen the long runs;
+//   BENCH_ONLY=server,opus runs only the benches whose file names contain one of the words.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,9 +18,11 @@ const benches: [string, string[]][] = [
   ['bench/soak.ts', []],
 ];
 
+// BENCH_ONLY=server,caption-latency picks benches by name (the summary still reads every JSON there).
+const only = process.env.BENCH_ONLY?.split(',');
 const failed: string[] = [];
 for (const [file, args] of benches) {
-  if (!fs.existsSync(path.join(repoRoot, file))) continue;
+  if (only && !only.some((name) => file.includes(name))) continue;
   console.log(`\n===== ${file} (load ${loadAvg()})`);
   const r = spawnSync(tsx, [file, ...args], { cwd: repoRoot, stdio: 'inherit' });
   if (r.status !== 0) failed.push(file);

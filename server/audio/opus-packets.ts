@@ -8,7 +8,17 @@ import type { Decoded } from './audio-decoder.ts';
 /** RFC 6716: a packet holds at most 120 ms; a code-3 packet of 48 frames up to 1275 bytes each is the theoretical top, 8 KiB is plenty for speech. */
 export const MAX_OPUS_PACKET_BYTES = 8 * 1024;
 
+/**
+ * libopus encoders (WebCodecs' included) delay the audio by their 6.5 ms look-ahead (an Ogg
+ * file's pre-skip of 312 at 48 kHz). Dropped here, so the session's timeline matches the
+ * client's samples, to the sample. (Not trimming it shifted every 10 ms recognizer frame and,
+ * measured, changed sphinx's words on the fixtures.)
+ */
+export const OPUS_LOOKAHEAD_SAMPLES = Math.round(0.0065 * WIRE_SAMPLE_RATE);
+
 export class OpusPacketDecoder {
+  private toSkip = OPUS_LOOKAHEAD_SAMPLES;
+
   private constructor(
     private readonly decoder: OpusDecoder<16000>,
     private readonly channels: number,
@@ -38,11 +48,13 @@ export class OpusPacketDecoder {
     if (out.samplesDecoded / WIRE_SAMPLE_RATE > maxSeconds) {
       return { ok: false, code: 'frame_too_large', message: `Opus packet longer than ${maxSeconds} s; frame ignored` };
     }
-    const pcm = new Int16Array(out.samplesDecoded);
+    const skip = Math.min(this.toSkip, out.samplesDecoded);
+    this.toSkip -= skip;
+    const pcm = new Int16Array(out.samplesDecoded - skip);
     const chans = out.channelData.slice(0, this.channels);
     for (let i = 0; i < pcm.length; i++) {
       let v = 0;
-      for (const ch of chans) v += ch[i]!;
+      for (const ch of chans) v += ch[i + skip]!;
       v /= chans.length;
       pcm[i] = Math.max(-32768, Math.min(32767, Math.round(v * 32767)));
     }

@@ -10,6 +10,8 @@ const CLIPS = ['en-LJ001-0002', 'en-LJ001-0008', 'en-LJ001-0013', 'en-librivox-0
 export interface SessionOutcome {
   index: number;
   ready: boolean;
+  /** Seconds from connecting to `ready`. */
+  readySeconds: number;
   /** Finals with words, and when each arrived (ms since the load started). */
   finals: number[];
   errors: string[];
@@ -41,12 +43,13 @@ function trackFor(i: number, seconds: number): Int16Array {
 export async function runLoad(opts: LoadOptions): Promise<{ outcomes: SessionOutcome[]; startedAt: number; streamedAt: number }> {
   const startedAt = Date.now();
   const clients = await Promise.all(Array.from({ length: opts.sessions }, () => TestClient.connect(opts.wsUrl)));
-  const outcomes: SessionOutcome[] = clients.map((_, index) => ({ index, ready: false, finals: [], errors: [], closeCode: null, latencies: [] }));
+  const outcomes: SessionOutcome[] = clients.map((_, index) => ({ index, ready: false, readySeconds: NaN, finals: [], errors: [], closeCode: null, latencies: [] }));
   await Promise.all(
     clients.map(async (c, i) => {
       c.send({ type: 'init', sourceLanguage: 'en', targetLanguage: '', engine: opts.engine ?? 'sphinx', protocol: 2 });
       await c.waitType('ready', 120_000);
       outcomes[i]!.ready = true;
+      outcomes[i]!.readySeconds = (Date.now() - startedAt) / 1000;
     }),
   );
   const t0 = Date.now();

@@ -1,0 +1,66 @@
+// Opus on the wire, both sides real: the extension's encoder module
+// (src/offscreen/audio/opus-encoder.ts, WebCodecs AudioEncoder) in headless Chromium encodes
+// real speech; our server (sphinx) decodes the packets and transcribes them about as well as
+// the same speech sent as PCM16, at a tenth of the bandwidth.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPUS_DEFAULT_BITRATE } from '../../src/offscreen/audio/opus-encoder.ts';
+import { realClips } from '../helpers/fixtures.ts';
+import { ChromiumOpusEncoder } from '../helpers/opus-chromium.ts';
+import { startServer, type RunningServer } from '../helpers/server-process.ts';
+import { corpusWer } from '../helpers/wer.ts';
+import { TestClient } from '../helpers/ws-client.ts';
+
+const CLIPS = ['en-jfk', 'en-librivox-0870', 'en-librivox-0880', 'en-librivox-0890', 'en-librivox-0920', 'en-librivox-0930'];
+/** Opus may cost this many WER points over PCM16 on these clips (see bench:opus for the full set). */
+const MAX_EXTRA_POINTS = 5;
+
+describe('Opus audio from the extension encoder to the server', () => {
+  let server: RunningServer;
+  let encoder: ChromiumOpusEncoder;
+  beforeAll(async () => {
+    server = await startServer(['--engine', 'sphinx']);
+    encoder = await ChromiumOpusEncoder.launch();
+  });
+  afterAll(async () => {
+    await encoder?.close();
+    await server?.stop();
+  });
+
+  async function transcribe(audio: Record<string, unknown>, frames: Uint8Array[]): Promise<string> {
+    const c = await TestClient.connect(server.wsUrl);
+    c.send({ type: 'init', sourceLanguage: 'en', targetLanguage: '', engine: 'sphinx', protocol: 2, audio });
+    await c.waitType('ready', 60_000);
+    for (const f of frames) c.sendBinary(f);
+    c.send({ type: 'stop' });
+    await c.waitType('done', 120_000);
+    expect(c.ofType('error')).toEqual([]);
+    return c.ofType('final').map((f) => f.text).join(' ');
+  }
+
+  it('transcribes Opus packets about as well as PCM16, at a tenth of the bytes', async () => {
+    expect(await encoder.supported(OPUS_DEFAULT_BITRATE)).toBe(true);
+    const clips = realClips().filter((c) => CLIPS.includes(c.id));
+    const pcmPairs = [];
+    const opusPairs = [];
+    let pcmBytes = 0;
+    let opusBytes = 0;
+    for (const clip of clips) {
+      const pcmFrames: Uint8Array[] = [];
+      for (let i = 0; i < clip.pcm.length; i += 1600) pcmFrames.push(new Uint8Array(clip.pcm.slice(i, i + 1600).buffer));
+      const packets = await encoder.encode(clip.pcm, OPUS_DEFAULT_BITRATE);
+      // 20 ms packets covering the clip; the encoder's look-ahead (a few ms) may add one at the end.
+      expect(packets.length).toBeGreaterThanOrEqual(Math.ceil(clip.pcm.length / 320));
+      expect(packets.length).toBeLessThanOrEqual(Math.ceil(clip.pcm.length / 320) + 1);
+      pcmBytes += clip.pcm.byteLength;
+      opusBytes += packets.reduce((s, p) => s + p.length, 0);
+      pcmPairs.push({ reference: clip.text, hypothesis: await transcribe({ encoding: 'pcm_s16le', sampleRate: 16000, channels: 1 }, pcmFrames) });
+      opusPairs.push({ reference: clip.text, hypothesis: await transcribe({ encoding: 'opus', sampleRate: 16000, channels: 1 }, packets) });
+    }
+    const pcmWer = corpusWer(pcmPairs);
+    const opusWer = corpusWer(opusPairs);
+    console.log(`[opus] PCM16 WER ${(pcmWer * 100).toFixed(1)}%, Opus WER ${(opusWer * 100).toFixed(1)}%, bytes ${opusBytes} vs ${pcmBytes}`);
+    expect(opusBytes).toBeLessThan(pcmBytes / 8);
+    expect(opusWer).toBeLessThanOrEqual(pcmWer + MAX_EXTRA_POINTS / 100);
+    expect(opusPairs.map((p) => p.hypothesis).join(' ')).toMatch(/\b(country|americans)\b/);
+  });
+});
