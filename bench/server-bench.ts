@@ -25,7 +25,7 @@ const fmt = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) :
 async function session(server: RunningServer): Promise<TestClient> {
   const c = await TestClient.connect(server.wsUrl);
   c.send(INIT);
-  await c.waitType('ready');
+  await c.waitType('ready', 120_000); // a loaded server starts decoders slowly
   return c;
 }
 

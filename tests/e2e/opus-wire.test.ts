@@ -10,9 +10,16 @@ import { startServer, type RunningServer } from '../helpers/server-process.ts';
 import { corpusWer } from '../helpers/wer.ts';
 import { TestClient } from '../helpers/ws-client.ts';
 
-const CLIPS = ['en-jfk', 'en-librivox-0870', 'en-librivox-0880', 'en-librivox-0890', 'en-librivox-0920', 'en-librivox-0930'];
-/** Opus may cost this many WER points over PCM16 on these clips (see bench:opus for the full set). */
-const MAX_EXTRA_POINTS = 5;
+/** 20 of the real recordings (2.6 min): sphinx's words flip on tiny audio changes, so a few clips are too noisy to compare. */
+const CLIPS = [
+  'en-jfk', 'en-librivox-0870', 'en-librivox-0880', 'en-librivox-0890', 'en-librivox-0920', 'en-librivox-0930',
+  ...Array.from({ length: 14 }, (_, i) => `en-LJ001-${String(i + 1).padStart(4, '0')}`),
+];
+/**
+ * Opus may cost this many WER points over PCM16 here. bench:opus on all 38 recordings measured
+ * +0.0 points at 16 kbit/s; on 6 of them alone the gap swung between −3 and +6 with bitrate.
+ */
+const MAX_EXTRA_POINTS = 3;
 
 describe('Opus audio from the extension encoder to the server', () => {
   let server: RunningServer;
@@ -40,6 +47,7 @@ describe('Opus audio from the extension encoder to the server', () => {
   it('transcribes Opus packets about as well as PCM16, at a tenth of the bytes', async () => {
     expect(await encoder.supported(OPUS_DEFAULT_BITRATE)).toBe(true);
     const clips = realClips().filter((c) => CLIPS.includes(c.id));
+    expect(clips).toHaveLength(CLIPS.length);
     const pcmPairs = [];
     const opusPairs = [];
     let pcmBytes = 0;
@@ -62,5 +70,5 @@ describe('Opus audio from the extension encoder to the server', () => {
     expect(opusBytes).toBeLessThan(pcmBytes / 8);
     expect(opusWer).toBeLessThanOrEqual(pcmWer + MAX_EXTRA_POINTS / 100);
     expect(opusPairs.map((p) => p.hypothesis).join(' ')).toMatch(/\b(country|americans)\b/);
-  });
+  }, 600_000);
 });
