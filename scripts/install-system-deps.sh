@@ -4,11 +4,11 @@
 set -euo pipefail
 
 # "server": what `npm run server` needs; "all" (default): also what the tests need.
-server_packages=(pocketsphinx pocketsphinx-en-us libpocketsphinx3 libsphinxbase3 apertium-apy apertium-eng-spa)
+server_packages=(pocketsphinx pocketsphinx-en-us libpocketsphinx3 libsphinxbase3)
 if [ "${1:-all}" = "server" ]; then
   packages=("${server_packages[@]}")
 else
-  packages=("${server_packages[@]}" chromium sox espeak-ng)
+  packages=("${server_packages[@]}" apertium-apy apertium-eng-spa chromium sox espeak-ng)
 fi
 missing=()
 for p in "${packages[@]}"; do
