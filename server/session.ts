@@ -24,7 +24,7 @@ import { FinalReplay, ResumeRegistry, newResumeToken } from './resume.ts';
 import { metrics } from './metrics.ts';
 import { closeReason } from './close-reason.ts';
 import type { TranslationService } from './translate/service.ts';
-import { normalizeLanguage } from './translate/language-codes.ts';
+import { normalizeLanguage } from '../src/shared/language-codes.ts';
 
 /** Protocol 2 sessions that sent ready and are alive: the ones a reconnecting client may resume. */
 const resumables = new ResumeRegistry<Session>();
@@ -227,6 +227,7 @@ export class Session {
       }
       return this.fatal('engine_error', `could not start the ${engine.info.name} engine: ${(err as Error).message}`);
     }
+    const pairProblem = this.legacy ? null : await this.checkTranslationPair();
     if (this.state !== 'starting') {
       await this.pipeline.close();
       return;
@@ -245,9 +246,11 @@ export class Session {
         ...(choice.notice ? { notice: choice.notice } : {}),
         resumeToken: this.resumeToken,
       };
+      if (this.targetLanguage) this.readyMsg.translation = this.targetLanguage;
       // A failed resume (resume_failed already sent) continues as this new session.
       this.send(msg.resume ? { ...this.readyMsg, resumed: false, receivedSamples: 0 } : this.readyMsg);
       resumables.add(this);
+      if (pairProblem) this.error('translation_failed', pairProblem, false);
     }
     this.deps.log.info(
       `session ${this.id}: ${engine.info.name} (${this.legacy ? 'original protocol' : 'protocol 2'}, ${audio.sampleRate} Hz ${audio.channels} ch, language ${msg.sourceLanguage})`,
@@ -365,6 +368,17 @@ export class Session {
       })
       .finally(() => this.translating.delete(job));
     this.translating.add(job);
+  }
+
+  /** Drops the target (and says why) when the back end lacks the pair; null when all is well. */
+  private async checkTranslationPair(): Promise<string | null> {
+    const service = this.deps.translation;
+    const target = this.targetLanguage;
+    if (!service || !target || !this.language || this.language === target) return null;
+    if (await service.supports(this.language, target)) return null;
+    this.targetLanguage = null;
+    this.translationFailed = true;
+    return `captions are not translated: the server's ${service.backend.name} back end has no ${this.language}→${target} pair`;
   }
 
   private async drainTranslations(): Promise<void> {

@@ -61,6 +61,8 @@ export interface ReadyMessage {
   resumed?: boolean;
   /** 16 kHz samples of this session's audio the server has received; re-send from here. */
   receivedSamples?: number;
+  /** Present when the server will push `translation` messages: their target language. */
+  translation?: string;
 }
 
 export interface PartialMessage {
@@ -316,6 +318,7 @@ export function parseServerMessage(raw: string): Parsed<ServerMessage> {
           ...(typeof data.resumeToken === 'string' ? { resumeToken: data.resumeToken } : {}),
           ...(typeof data.resumed === 'boolean' ? { resumed: data.resumed } : {}),
           ...(num('receivedSamples') !== null ? { receivedSamples: num('receivedSamples')! } : {}),
+          ...(typeof data.translation === 'string' && data.translation ? { translation: data.translation } : {}),
         },
       };
     case 'partial':

@@ -204,3 +204,12 @@ describe('parseServerMessage: pushed translations', () => {
     });
   });
 });
+
+describe('parseServerMessage: ready announces pushed translations', () => {
+  it('keeps ready.translation when present, drops junk', () => {
+    const r = parseServerMessage('{"type":"ready","sessionId":"s1","protocol":2,"engine":"sphinx","model":"m","sampleRate":16000,"translation":"es"}');
+    expect(r.ok && r.value.type === 'ready' && r.value.translation).toBe('es');
+    const junk = parseServerMessage('{"type":"ready","sessionId":"s1","translation":5}');
+    expect(junk.ok && junk.value.type === 'ready' && 'translation' in junk.value).toBe(false);
+  });
+});

@@ -1,4 +1,4 @@
-// Language codes at the translation boundary. Clients speak ISO 639-1 ("en", "es");
+// Language codes at the translation boundary (server back ends and extension providers). Clients speak ISO 639-1 ("en", "es");
 // Apertium names its pairs in ISO 639-3 ("eng-spa"); old Java/Chrome codes ("iw", "in", "ji")
 // still turn up. Everything is normalised to lower-case ISO 639-1 base codes inside.
 
