@@ -52,6 +52,9 @@ listen('background', (msg, sender) => {
     case 'caption':
       void ready.then(() => manager.onCaption(msg.tabId, msg.caption));
       return undefined;
+    case 'translation':
+      void ready.then(() => manager.onTranslation(msg.tabId, msg.translation));
+      return undefined;
     case 'capture-ended':
       void ready.then(() => manager.onCaptureEnded(msg.tabId, msg.reason));
       return undefined;

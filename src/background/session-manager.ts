@@ -10,6 +10,7 @@ import type {
   ResponseOf,
   SessionUpdate,
   StartResult,
+  TranslationUpdate,
 } from '../shared/messages.ts';
 import { isActive, type TabSessionState } from '../shared/session-state.ts';
 import type { CaptionSettings } from '../shared/settings.ts';
@@ -85,6 +86,11 @@ export class SessionManager {
     if (caption.kind === 'final' && caption.language && state && state.language !== caption.language) {
       await this.deps.store.update(tabId, { language: caption.language });
     }
+  }
+
+  /** A translation from the offscreen document: to the tab's overlay, under its lines. */
+  onTranslation(tabId: number, translation: TranslationUpdate): void {
+    void this.deps.toTab(tabId, { to: 'content', type: 'translation', translation });
   }
 
   /** The capture ended by itself; the offscreen document is already draining the session. */

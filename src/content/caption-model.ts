@@ -12,12 +12,22 @@ export interface CaptionLine {
   updatedAt: number;
 }
 
+/** A translation of one or more final lines (a sentence can span several). */
+export interface LineTranslation {
+  /** Ids of the lines it covers, in order; the first is its key. */
+  ids: string[];
+  text: string;
+  language: string;
+}
+
 /** A line as the overlay should show it now. */
 export interface VisibleLine extends CaptionLine {
   /** Position from the newest line: 0 newest, 1 the one before… (older = dimmer). */
   age: number;
   /** A final nobody added to for a while: the overlay fades it out. */
   fading: boolean;
+  /** Set on the last visible line a translation covers: the overlay shows it under that line. */
+  translation?: LineTranslation;
 }
 
 export interface CaptionModelOptions {
@@ -37,6 +47,8 @@ export class CaptionModel {
   /** Ids already final: a late partial for them is stale and ignored. */
   private finalized = new Set<string>();
   private lastChange = 0;
+  /** Translations by the id of every line they cover. */
+  private translations = new Map<string, LineTranslation>();
 
   constructor(options: Partial<CaptionModelOptions> = {}) {
     this.opts = { ...DEFAULT_CAPTION_OPTIONS, ...options };
@@ -72,8 +84,29 @@ export class CaptionModel {
         // Scrolled-off finals stay in `finalized`, so a late partial cannot resurrect them.
         this.lines.splice(0, this.lines.length - this.opts.maxLines);
         this.trimFinalized();
+        this.dropOrphanTranslations();
       }
     }
+    this.lastChange = now;
+    return true;
+  }
+
+  /**
+   * Attaches a translation to the final lines `ids` (replacing any earlier translation of
+   * those lines); returns whether anything visible changed. Ids of lines not (or no longer)
+   * shown are kept only while some covered line is on screen.
+   */
+  setTranslation(ids: string[], text: string, language: string, now: number): boolean {
+    const clean = text.trim();
+    if (ids.length === 0 || !clean) return false;
+    // Only finals are translated; a translation for unknown lines (scrolled off) is dropped.
+    if (!ids.some((id) => this.lines.some((l) => l.id === id && l.kind === 'final'))) return false;
+    const t: LineTranslation = { ids: [...ids], text: clean, language };
+    for (const id of ids) {
+      const old = this.translations.get(id);
+      if (old) for (const oid of old.ids) this.translations.delete(oid);
+    }
+    for (const id of ids) this.translations.set(id, t);
     this.lastChange = now;
     return true;
   }
@@ -81,11 +114,17 @@ export class CaptionModel {
   /** What to draw now, oldest first. */
   snapshot(now: number): VisibleLine[] {
     const idle = now - this.lastChange;
-    return this.lines.map((l, i) => ({
-      ...l,
-      age: this.lines.length - 1 - i,
-      fading: l.kind === 'final' && idle >= this.opts.lingerMs,
-    }));
+    return this.lines.map((l, i) => {
+      const t = l.kind === 'final' ? this.translations.get(l.id) : undefined;
+      // Under the last line of the group that is still shown.
+      const isLast = t && !this.lines.slice(i + 1).some((later) => t.ids.includes(later.id));
+      return {
+        ...l,
+        age: this.lines.length - 1 - i,
+        fading: l.kind === 'final' && idle >= this.opts.lingerMs,
+        ...(t && isLast ? { translation: t } : {}),
+      };
+    });
   }
 
   /** Removes lines whose fade has finished; returns whether any were removed. */
@@ -93,6 +132,7 @@ export class CaptionModel {
     if (now - this.lastChange < this.opts.lingerMs + this.opts.fadeMs) return false;
     const before = this.lines.length;
     this.lines = this.lines.filter((l) => l.kind !== 'final');
+    this.dropOrphanTranslations();
     return this.lines.length !== before;
   }
 
@@ -110,6 +150,13 @@ export class CaptionModel {
   clear(): void {
     this.lines = [];
     this.finalized.clear();
+    this.translations.clear();
+  }
+
+  /** Forgets translations none of whose lines is shown any more. */
+  private dropOrphanTranslations(): void {
+    const shown = new Set(this.lines.map((l) => l.id));
+    for (const [id, t] of this.translations) if (!t.ids.some((i) => shown.has(i))) this.translations.delete(id);
   }
 
   /** Bounds the memory of finalized ids on very long sessions. */

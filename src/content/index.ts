@@ -1,7 +1,7 @@
 // Content script: shows the tab's captions over the page. It only renders what the
 // background sends (state and captions); it never talks to the server itself.
 
-import { isMessageFor, sendRuntime, type CaptionUpdate } from '../shared/messages.ts';
+import { isMessageFor, sendRuntime, type CaptionUpdate, type TranslationUpdate } from '../shared/messages.ts';
 import { describePhase, isActive, type TabSessionState } from '../shared/session-state.ts';
 import { CaptionModel } from './caption-model.ts';
 import { CaptionOverlay, type StatusTone } from './overlay.ts';
@@ -39,6 +39,10 @@ class CaptionController {
   onCaption(caption: CaptionUpdate): void {
     this.show();
     if (this.model.apply(caption, Date.now())) this.render();
+  }
+
+  onTranslation(t: TranslationUpdate): void {
+    if (this.model.setTranslation(t.ids, t.text, t.language, Date.now())) this.render();
   }
 
   private show(): void {
@@ -87,6 +91,7 @@ chrome.runtime.onMessage.addListener((msg: unknown) => {
   if (!isMessageFor('content', msg)) return false;
   if (msg.type === 'state') controller.onState(msg.state);
   else if (msg.type === 'caption') controller.onCaption(msg.caption);
+  else if (msg.type === 'translation') controller.onTranslation(msg.translation);
   return false; // nothing to answer
 });
 

@@ -64,6 +64,24 @@ export const OVERLAY_CSS = `
 .line[data-age="2"] { opacity: 0.6; }
 .line[data-age="3"], .line[data-age="4"] { opacity: 0.4; }
 .line[data-fading="true"] { opacity: 0; }
+/* A translation sits under the original lines it covers: same box, smaller, tinted. */
+.translation {
+  display: block;
+  width: fit-content;
+  max-width: 100%;
+  box-sizing: border-box;
+  padding: 0.05em 0.45em;
+  text-align: center;
+  white-space: pre-wrap;
+  overflow-wrap: anywhere;
+  background: rgba(8, 8, 8, 0.78);
+  color: #ffe08a;
+  font-size: 0.86em;
+  border-radius: 4px;
+  transition: opacity 0.4s ease;
+}
+.translation[data-age="2"], .translation[data-age="3"] { opacity: 0.6; }
+.translation[data-fading="true"] { opacity: 0; }
 .status {
   position: absolute;
   top: 10px;

@@ -16,6 +16,8 @@ export class CaptionOverlay {
   private readonly captions: HTMLDivElement;
   private readonly status: HTMLDivElement;
   private readonly lineEls = new Map<string, HTMLDivElement>();
+  /** Translation elements, keyed by the id of the line they sit under. */
+  private readonly translationEls = new Map<string, HTMLDivElement>();
   private rect: Rect | null = null;
   private readonly onFullscreen = () => this.raise();
 
@@ -80,7 +82,9 @@ export class CaptionOverlay {
         this.lineEls.delete(id);
       }
     }
-    lines.forEach((line, i) => {
+    // Children in order: each line, then the translation it carries (if any).
+    const order: HTMLElement[] = [];
+    lines.forEach((line) => {
       let el = this.lineEls.get(line.id);
       if (!el) {
         el = document.createElement('div');
@@ -94,9 +98,38 @@ export class CaptionOverlay {
       el.dataset.age = String(line.age);
       el.dataset.fading = String(line.fading);
       if (line.language) el.lang = line.language;
+      order.push(el);
+      const t = line.translation;
+      if (t) order.push(this.translationEl(line.id, t.ids, t.text, t.language, line));
+    });
+    const translated = new Set(lines.filter((l) => l.translation).map((l) => l.id));
+    for (const [id, el] of this.translationEls) {
+      if (!translated.has(id)) {
+        el.remove();
+        this.translationEls.delete(id);
+      }
+    }
+    order.forEach((el, i) => {
       if (this.captions.children[i] !== el) this.captions.insertBefore(el, this.captions.children[i] ?? null);
     });
     this.markOverflow();
+  }
+
+  /** The element showing a translation under line `underId`; text only ever via textContent. */
+  private translationEl(underId: string, ids: string[], text: string, language: string, line: VisibleLine): HTMLDivElement {
+    let el = this.translationEls.get(underId);
+    if (!el) {
+      el = document.createElement('div');
+      el.className = 'translation';
+      el.dir = 'auto';
+      this.translationEls.set(underId, el);
+    }
+    if (el.textContent !== text) el.textContent = text;
+    el.lang = language;
+    el.dataset.for = ids.join(' ');
+    el.dataset.age = String(line.age);
+    el.dataset.fading = String(line.fading);
+    return el;
   }
 
   /** Flags when the oldest line no longer fits (the box grows upwards and clips its top). */

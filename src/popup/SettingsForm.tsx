@@ -1,5 +1,6 @@
 import { LANGUAGES } from '../shared/languages.ts';
 import { ENGINES, validateServerUrl, type CaptionSettings, type EngineChoice } from '../shared/settings.ts';
+import { TranslationFields } from './TranslationFields.tsx';
 
 interface Props {
   settings: CaptionSettings;
@@ -26,6 +27,7 @@ export function SettingsForm({ settings, disabled, onChange }: Props) {
         first={{ value: '', label: 'No translation' }}
         onChange={(targetLanguage) => onChange({ targetLanguage })}
       />
+      <TranslationFields settings={settings} onChange={onChange} />
       <div class="field">
         <label for="engine">Engine</label>
         <select id="engine" value={settings.engine} onChange={(e) => onChange({ engine: e.currentTarget.value as EngineChoice })}>

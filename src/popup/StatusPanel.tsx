@@ -37,6 +37,11 @@ export function StatusPanel({ state, lastCaption }: Props) {
         </dl>
       )}
       {state?.notice && state.phase !== 'stopped' && <p class="notice">{state.notice}</p>}
+      {state?.translation && state.phase !== 'stopped' && (
+        <p id="translation-status" class="notice" data-provider={state.translation.provider}>
+          {describeTranslation(state.translation)}
+        </p>
+      )}
       {lastCaption && state && state.phase !== 'stopped' && (
         <p id="last-caption" class="last-caption" data-kind={lastCaption.kind} dir="auto">
           {lastCaption.text}
@@ -44,4 +49,10 @@ export function StatusPanel({ state, lastCaption }: Props) {
       )}
     </section>
   );
+}
+
+function describeTranslation(t: NonNullable<TabSessionState['translation']>): string {
+  const who = { chrome: 'on device (Chrome)', server: 'by the server', push: 'by the server', none: '' }[t.provider];
+  const line = t.provider === 'none' ? 'Original captions only.' : `Translated ${who}.`;
+  return t.note ? `${line} ${t.note}` : line;
 }

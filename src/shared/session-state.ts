@@ -29,6 +29,8 @@ export interface TabSessionState {
   model?: string;
   /** Server notice, e.g. it fell back to another engine. */
   notice?: string;
+  /** Who translates this tab's captions now, and why not the chosen one (plain words). */
+  translation?: { provider: 'chrome' | 'server' | 'push' | 'none'; note?: string };
 }
 
 /** Phases in which the tab is being captured and the offscreen document is needed. */

@@ -1,5 +1,7 @@
 // User settings, persisted in chrome.storage.sync so they follow the user's Chrome profile.
 
+import type { ProviderChoice } from '../translation/provider.ts';
+
 export type EngineChoice = 'default' | 'whisper' | 'sphinx';
 
 export interface CaptionSettings {
@@ -9,6 +11,8 @@ export interface CaptionSettings {
   targetLanguage: string;
   serverUrl: string;
   engine: EngineChoice;
+  /** Who translates: Chrome on-device first (`auto`), only Chrome, only our server, or nobody. */
+  translationProvider: ProviderChoice;
 }
 
 export const DEFAULT_SETTINGS: CaptionSettings = {
@@ -16,7 +20,15 @@ export const DEFAULT_SETTINGS: CaptionSettings = {
   targetLanguage: '',
   serverUrl: 'ws://localhost:7860/ws',
   engine: 'default',
+  translationProvider: 'auto',
 };
+
+export const TRANSLATION_PROVIDERS: readonly { value: ProviderChoice; label: string }[] = [
+  { value: 'auto', label: 'Automatic (on-device if possible, else server)' },
+  { value: 'chrome', label: "Chrome's on-device translator" },
+  { value: 'server', label: 'Transcription server' },
+  { value: 'none', label: 'Off (original captions only)' },
+];
 
 export const ENGINES: readonly { value: EngineChoice; label: string }[] = [
   { value: 'default', label: 'Server default' },
@@ -49,6 +61,9 @@ export function normalizeSettings(raw: unknown): CaptionSettings {
     targetLanguage: str(r.targetLanguage, DEFAULT_SETTINGS.targetLanguage),
     serverUrl: validateServerUrl(serverUrl) === null ? serverUrl.trim() : DEFAULT_SETTINGS.serverUrl,
     engine,
+    translationProvider: TRANSLATION_PROVIDERS.some((p) => p.value === r.translationProvider)
+      ? (r.translationProvider as ProviderChoice)
+      : DEFAULT_SETTINGS.translationProvider,
   };
 }
 
