@@ -100,7 +100,8 @@ export class ApertiumBackend implements TranslationBackend {
       const why = data.explanation ?? data.message ?? `HTTP ${res.status}`;
       throw new TranslationError(res.status === 400 ? 400 : 502, `Apertium could not translate: ${why}`);
     }
-    return text;
+    // With markUnknown=no, dropped unknown-word marks leave doubled spaces behind.
+    return text.replace(/[ \t]{2,}/g, ' ').trim();
   }
 
   private async listPairs(): Promise<[string, string][]> {

@@ -41,8 +41,9 @@ export function withTimeout<T>(work: Promise<T>, ms: number, what: string, contr
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      controller?.abort();
+      // Reject first: the abort makes `work` reject too, and the timeout is the real reason.
       reject(new Error(`${what} did not finish within ${Math.round(ms / 100) / 10} s`));
+      controller?.abort();
     }, ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));

@@ -4,13 +4,17 @@
 import type { TranslationUpdate } from '../shared/messages.ts';
 import type { CaptionSettings } from '../shared/settings.ts';
 import { CaptionTranslator, type TranslationStatus } from './caption-translator.ts';
-import { ChromeProvider } from './chrome-provider.ts';
+import { ChromeProvider, translatorApi } from './chrome-provider.ts';
 import { noneProvider, type TranslationProvider } from './provider.ts';
 import { httpBaseFor, ServerProvider } from './server-provider.ts';
 
-/** Whether init should ask the server to push translations (it does the work for `auto`/`server`). */
-export const wantsServerPush = (s: CaptionSettings): boolean =>
-  !!s.targetLanguage && (s.translationProvider === 'auto' || s.translationProvider === 'server');
+/**
+ * Whether init should ask the server to push translations: always for `server`; for `auto`
+ * only where this browser has no on-device Translator (otherwise `auto` tries it first and
+ * falls back to the server's /translate).
+ */
+export const wantsServerPush = (s: CaptionSettings, hasTranslator = translatorApi() !== null): boolean =>
+  !!s.targetLanguage && (s.translationProvider === 'server' || (s.translationProvider === 'auto' && !hasTranslator));
 
 export function providersFor(settings: CaptionSettings): TranslationProvider[] {
   const base = httpBaseFor(settings.serverUrl);

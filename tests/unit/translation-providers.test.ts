@@ -155,3 +155,21 @@ describe('sentences and cache', () => {
     expect([c.get('a'), c.get('b'), c.get('c'), c.size]).toEqual([1, undefined, 3, 2]);
   });
 });
+
+describe('provider choice', () => {
+  it('asks the server to push only when it should translate', async () => {
+    const { wantsServerPush, providersFor } = await import('../../src/translation/tab-translator.ts');
+    const { DEFAULT_SETTINGS } = await import('../../src/shared/settings.ts');
+    const s = { ...DEFAULT_SETTINGS, targetLanguage: 'es' };
+    expect(wantsServerPush({ ...s, translationProvider: 'server' }, true)).toBe(true);
+    expect(wantsServerPush({ ...s, translationProvider: 'auto' }, false)).toBe(true);
+    expect(wantsServerPush({ ...s, translationProvider: 'auto' }, true)).toBe(false);
+    expect(wantsServerPush({ ...s, translationProvider: 'chrome' }, true)).toBe(false);
+    expect(wantsServerPush({ ...s, translationProvider: 'none' }, false)).toBe(false);
+    expect(wantsServerPush({ ...s, targetLanguage: '' }, false)).toBe(false);
+    expect(providersFor({ ...s, translationProvider: 'auto' }).map((p) => p.id)).toEqual(['chrome', 'server', 'none']);
+    expect(providersFor({ ...s, translationProvider: 'server' }).map((p) => p.id)).toEqual(['server', 'none']);
+    expect(providersFor({ ...s, translationProvider: 'chrome' }).map((p) => p.id)).toEqual(['chrome', 'none']);
+    expect(providersFor({ ...s, translationProvider: 'none' })).toEqual([]);
+  });
+});

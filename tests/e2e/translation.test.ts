@@ -1,0 +1,220 @@
+// Translated captions end to end: the built extension in real headless Chromium, our real
+// server (sphinx + real Apertium eng→spa, started by the server on loopback), real English
+// speech playing in a page. Spanish must appear in the page's overlay DOM, each translation
+// right under the English lines it covers. A second test checks what Chromium's built-in
+// Translator API really does here (availability, the popup's download gesture, the fallback).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/paths.ts';
+import { startServer, type RunningServer } from '../helpers/server-process.ts';
+import { buildExtension } from './helpers/build.ts';
+import { installCaptionRecorder, waitForCaptionsToSettle } from './helpers/caption-recorder.ts';
+import { findChromium, launchWithExtension, openPopup, startFromPopup, type ExtensionBrowser } from './helpers/chromium.ts';
+import { makeSpeechTrack, serveTestPage, type SpeechTrack, type TestPageServer } from './helpers/test-page.ts';
+
+const SCREENSHOT = path.join(repoRoot, 'docs/screenshots/captions-translated.png');
+const RESULTS = path.join(repoRoot, 'test-results/e2e-translation.json');
+/** Common Spanish words; Apertium's eng→spa output of these clips is full of them. */
+const SPANISH = /\b(el|la|los|las|de|del|que|y|en|un|una|no|era|hombre|joven|ser|para|su|con|a)\b/i;
+
+interface Pairing {
+  /** Ids the translation covers (data-for). */
+  covers: string[];
+  /** Id of the line right above the translation element. */
+  above: string | null;
+  aboveKind: string | null;
+  text: string;
+  lang: string;
+}
+
+/** Starts polling the overlay for translation elements and what sits right above each. */
+async function installTranslationRecorder(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const seen: Record<string, Pairing> = {};
+    (window as unknown as { __translations: Record<string, Pairing> }).__translations = seen;
+    setInterval(() => {
+      const root = document.querySelector('tab-captions-overlay')?.shadowRoot;
+      if (!root) return;
+      for (const el of root.querySelectorAll<HTMLElement>('.translation')) {
+        const prev = el.previousElementSibling as HTMLElement | null;
+        const covers = (el.dataset.for ?? '').split(' ');
+        seen[`${el.dataset.for}|${el.textContent}`] = {
+          covers,
+          above: prev?.dataset.segmentId ?? null,
+          aboveKind: prev?.dataset.kind ?? null,
+          text: el.textContent ?? '',
+          lang: el.lang,
+        };
+      }
+    }, 100);
+  });
+}
+
+const recordedTranslations = (page: Page) =>
+  page.evaluate(() => Object.values((window as unknown as { __translations: Record<string, Pairing> }).__translations));
+
+/** Every final line's id → text, from the caption recorder. */
+const finalTexts = (page: Page) =>
+  page.evaluate(() => {
+    const out: Record<string, string> = {};
+    for (const e of (window as unknown as { __captionEvents: { id: string; kind: string; text: string }[] }).__captionEvents) {
+      if (e.kind === 'final') out[e.id] = e.text;
+    }
+    return out;
+  });
+
+async function chooseTranslation(popup: Page, target: string, provider: string): Promise<void> {
+  await popup.select('#target-language', target);
+  await popup.waitForSelector('#translation-provider');
+  await popup.select('#translation-provider', provider);
+}
+
+describe('translated captions end to end (real Chromium, real server, real Apertium)', () => {
+  let server: RunningServer;
+  let eb: ExtensionBrowser;
+  let track: SpeechTrack;
+  let site: TestPageServer;
+  const results: Record<string, unknown> = {};
+
+  beforeAll(async () => {
+    if (!findChromium()) throw new Error('No Chromium found: install the chromium package or set CHROMIUM_PATH');
+    const dist = buildExtension();
+    server = await startServer(['--engine', 'sphinx', '--translate', 'apertium']);
+    track = makeSpeechTrack(['en-librivox-0870', 'en-librivox-0880', 'en-librivox-0890', 'en-librivox-0920']);
+    site = await serveTestPage(track, 'A lecture with translated captions');
+    eb = await launchWithExtension(dist);
+    await eb.worker();
+  });
+
+  afterAll(async () => {
+    await eb?.close();
+    await site?.close();
+    await server?.stop();
+    fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
+    fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2));
+  });
+
+  async function openSpeechPage(): Promise<Page> {
+    const page = await eb.browser.newPage();
+    await page.goto(site.url);
+    await page.waitForFunction(() => (document.getElementById('player') as HTMLVideoElement).readyState >= 1);
+    await installCaptionRecorder(page);
+    await installTranslationRecorder(page);
+    return page;
+  }
+
+  /** Plays the track to its end, taking a screenshot once Spanish is on screen under English. */
+  async function playThrough(page: Page, screenshot?: string): Promise<boolean> {
+    await page.evaluate(() => (document.getElementById('player') as HTMLVideoElement).play());
+    let shot = false;
+    const deadline = Date.now() + (track.seconds + 40) * 1000;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 400));
+      if (screenshot && !shot) {
+        const onScreen = await page.evaluate(() => {
+          const root = document.querySelector('tab-captions-overlay')?.shadowRoot;
+          const t = root?.querySelector<HTMLElement>('.translation[data-fading="false"]');
+          return !!t && (t.previousElementSibling as HTMLElement | null)?.classList.contains('line') === true;
+        });
+        if (onScreen) {
+          fs.mkdirSync(path.dirname(screenshot), { recursive: true });
+          await page.screenshot({ path: screenshot as `${string}.png` });
+          shot = true;
+        }
+      }
+      if (await page.evaluate(() => (document.getElementById('player') as HTMLVideoElement).ended)) break;
+      if (Date.now() > deadline) throw new Error('video did not end');
+    }
+    await waitForCaptionsToSettle(page, { quietMs: 4000, maxMs: 45_000, minFinals: 2 });
+    await new Promise((r) => setTimeout(r, 1500)); // the last translation follows its final
+    return shot;
+  }
+
+  function checkPairings(pairings: Pairing[], finals: Record<string, string>) {
+    expect(pairings.length).toBeGreaterThanOrEqual(2);
+    for (const p of pairings) {
+      // Right under the last English line it covers, which is a final: never the wrong line.
+      expect(p.above).toBe(p.covers.at(-1));
+      expect(p.aboveKind).toBe('final');
+      for (const id of p.covers) expect(finals[id], `final ${id}`).toBeTruthy();
+      expect(p.lang).toBe('es');
+    }
+    const spanish = pairings.map((p) => p.text).join(' ');
+    const english = Object.values(finals).join(' ');
+    expect(spanish).toMatch(SPANISH);
+    expect(spanish).not.toBe(english);
+  }
+
+  it('shows Spanish under the English captions (server translation, pushed)', async () => {
+    const page = await openSpeechPage();
+    const popup = await openPopup(eb, page);
+    await chooseTranslation(popup, 'es', 'server');
+    await startFromPopup(popup, server.wsUrl, 'sphinx');
+    const shot = await playThrough(page, SCREENSHOT);
+    const pairings = await recordedTranslations(page);
+    const finals = await finalTexts(page);
+    const status = await popup.evaluate(() => {
+      const el = document.getElementById('translation-status');
+      return el ? { provider: el.dataset.provider, text: el.textContent } : null;
+    });
+    results.pushed = { pairings, finals, status, screenshot: shot };
+    console.log('[e2e] pushed translations:', JSON.stringify(results.pushed, null, 2));
+    checkPairings(pairings, finals);
+    expect(status?.provider).toBe('push');
+    expect(shot).toBe(true);
+    await popup.click('#toggle');
+    await popup.waitForSelector('#status[data-phase="stopped"]', { timeout: 30_000 });
+    await popup.close().catch(() => {});
+    await page.close();
+  });
+
+  it("Chromium's built-in Translator: availability, the download gesture, fallback to the server", async () => {
+    const page = await openSpeechPage();
+    const popup = await openPopup(eb, page);
+    const api = await popup.evaluate(() => ({ inPopup: 'Translator' in self, version: navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0] }));
+    await chooseTranslation(popup, 'es', 'auto');
+    // The popup asks Translator.availability for the pair and shows the answer.
+    await popup.waitForSelector('#chrome-translator:not([data-state="checking"])', { timeout: 15_000 });
+    const availability = await popup.$eval('#chrome-translator', (el) => (el as HTMLElement).dataset.state);
+    const download: Record<string, unknown> = { availability };
+    if (availability === 'downloadable') {
+      // The click is the user gesture Translator.create needs; progress shows while it runs.
+      const clickedAt = Date.now();
+      await popup.click('#chrome-download');
+      await popup.waitForSelector('#chrome-translator[data-state="downloading-model"] progress', { timeout: 5_000 });
+      download.progressShown = true;
+      // Offline (no route to Google's model servers) create() never settles; the popup's
+      // deadline ends the wait with a clear message.
+      await popup.waitForSelector('#chrome-translator[data-state="failed"], #chrome-translator[data-state="available"]', { timeout: 60_000 });
+      download.outcome = await popup.$eval('#chrome-translator', (el) => ({ state: (el as HTMLElement).dataset.state, text: el.textContent }));
+      download.seconds = (Date.now() - clickedAt) / 1000;
+    }
+    results.builtIn = { api, download };
+    console.log('[e2e] built-in Translator:', JSON.stringify(results.builtIn, null, 2));
+    expect(api.inPopup).toBe(true);
+    expect(['downloadable', 'available']).toContain(availability);
+
+    // Captions with `auto`: the offscreen document tries Chrome first; without the model it
+    // falls back to the server's /translate, and Spanish still appears under the English.
+    await startFromPopup(popup, server.wsUrl, 'sphinx');
+    await playThrough(page);
+    const pairings = await recordedTranslations(page);
+    const finals = await finalTexts(page);
+    const status = await popup.evaluate(() => {
+      const el = document.getElementById('translation-status');
+      return el ? { provider: el.dataset.provider, text: el.textContent } : null;
+    });
+    Object.assign(results.builtIn as object, { pairings, status });
+    console.log('[e2e] auto provider:', JSON.stringify({ pairings, status }, null, 2));
+    checkPairings(pairings, finals);
+    if (availability === 'downloadable') {
+      expect(download.outcome).toMatchObject({ state: 'failed', text: expect.stringMatching(/translated by the server instead/) });
+      expect(status).toMatchObject({ provider: 'server', text: expect.stringMatching(/Chrome's on-device translator failed/) });
+    }
+    await popup.click('#toggle');
+    await popup.waitForSelector('#status[data-phase="stopped"]', { timeout: 30_000 });
+    await page.close();
+  });
+});
