@@ -67,7 +67,7 @@ export class ApertiumBackend implements TranslationBackend {
     const pairs = await this.listPairs();
     if (!pairs.some(([s, t]) => s === source && t === target)) {
       const known = pairs.map(([s, t]) => `${s}→${t}`).join(', ') || 'none';
-      throw new TranslationError(400, `Apertium has no ${source}→${target} pair installed (installed: ${known}); install the Debian package apertium-${toIso3(source)}-${toIso3(target)} or apertium-${toIso3(target)}-${toIso3(source)}`);
+      throw new TranslationError(400, `Apertium has no ${source}→${target} pair installed (installed: ${known}); install a package for the pair (apt-cache search apertium-${toIso3(source)})`);
     }
     const langpair = `${toIso3(source)}|${toIso3(target)}`;
     // apertium-apy takes one text per request; it runs them through one pipeline in order.
