@@ -159,9 +159,33 @@ describe('POST /translate with Apertium (real apertium-apy, eng→spa)', () => {
     expect(c.ofType('translation')).toEqual([]);
   });
 
-  // Last in this file: it kills the server's apertium-apy.
+  /** The pid of the apertium-apy the server started last. */
+  const apertiumPid = () => Number([...server.logs().matchAll(/apertium-apy started \(pid (\d+)\)/g)].at(-1)?.[1]);
+
+  // These two kill the server's apertium-apy.
+  it('keeps captions flowing when the back end dies mid-session: one translation_failed, no fatal error', async () => {
+    const clip = realClips().find((c) => c.id === 'en-LJ001-0001')!;
+    const c = await TestClient.connect(server.wsUrl);
+    c.send({ type: 'init', sourceLanguage: 'en', targetLanguage: 'es', engine: 'sphinx', protocol: 2 });
+    expect(await c.waitType('ready')).toMatchObject({ translation: 'es' });
+    process.kill(apertiumPid(), 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 500));
+    c.sendBinary(encodeWav(joinWithSilence([clip.pcm], 1)));
+    c.send({ type: 'stop' });
+    await c.waitType('done', 60_000);
+    expect(c.ofType('final').filter((f) => f.text).length).toBeGreaterThan(0);
+    expect(c.ofType('error')).toEqual([
+      expect.objectContaining({ code: 'translation_failed', fatal: false, message: expect.stringMatching(/Apertium translation back end stopped/) }),
+    ]);
+    expect((await c.closed).code).toBe(1000);
+  });
+
   it('answers 503 while the back end is down, and recovers', async () => {
-    const pid = Number(/apertium-apy started \(pid (\d+)\)/.exec(server.logs())?.[1]);
+    // Wait for the restart the previous test triggered, so there is a live one to kill.
+    for (let i = 0; i < 60 && (await post(server.httpUrl, { q: ['Hi.'], source: 'en', target: 'es' })).status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const pid = apertiumPid();
     expect(pid).toBeGreaterThan(0);
     process.kill(pid, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 500));
