@@ -11,7 +11,7 @@ import { repoRoot } from '../helpers/paths.ts';
 import { startServer, type RunningServer } from '../helpers/server-process.ts';
 import { buildExtension } from './helpers/build.ts';
 import { installCaptionRecorder, waitForCaptionsToSettle } from './helpers/caption-recorder.ts';
-import { findChromium, launchWithExtension, openPopup, startFromPopup, type ExtensionBrowser } from './helpers/chromium.ts';
+import { findChromium, launchWithExtension, offscreenPage, openPopup, startFromPopup, type ExtensionBrowser } from './helpers/chromium.ts';
 import { makeSpeechTrack, serveTestPage, type SpeechTrack, type TestPageServer } from './helpers/test-page.ts';
 
 const SCREENSHOT = path.join(repoRoot, 'docs/screenshots/captions-translated.png');
@@ -191,7 +191,24 @@ describe('translated captions end to end (real Chromium, real server, real Apert
       download.outcome = await popup.$eval('#chrome-translator', (el) => ({ state: (el as HTMLElement).dataset.state, text: el.textContent }));
       download.seconds = (Date.now() - clickedAt) / 1000;
     }
-    results.builtIn = { api, download };
+    // Where the API is exposed: the page, the content script's isolated world, the service
+    // worker (the offscreen document is checked once captions run, below).
+    const probe = "(async () => 'Translator' in self ? await Translator.availability({ sourceLanguage: 'en', targetLanguage: 'es' }) : 'absent')()";
+    const cdp = await page.createCDPSession();
+    const contexts: { id: number; name: string; auxData?: { type?: string } }[] = [];
+    cdp.on('Runtime.executionContextCreated', (e) => contexts.push(e.context));
+    await cdp.send('Runtime.enable');
+    const contentWorld = contexts.find((c) => c.auxData?.type === 'isolated' && c.name === 'Tab Captions');
+    const inContext = async (contextId?: number) =>
+      (await cdp.send('Runtime.evaluate', { expression: probe, awaitPromise: true, returnByValue: true, ...(contextId ? { contextId } : {}) })).result.value;
+    const exposure: Record<string, unknown> = {
+      page: await inContext(),
+      contentScript: contentWorld ? await inContext(contentWorld.id) : 'content script context not found',
+      serviceWorker: await (await eb.worker()).evaluate(probe),
+      popup: await popup.evaluate(probe),
+    };
+    await cdp.detach();
+    results.builtIn = { api, download, exposure };
     console.log('[e2e] built-in Translator:', JSON.stringify(results.builtIn, null, 2));
     expect(api.inPopup).toBe(true);
     expect(['downloadable', 'available']).toContain(availability);
@@ -206,9 +223,15 @@ describe('translated captions end to end (real Chromium, real server, real Apert
       const el = document.getElementById('translation-status');
       return el ? { provider: el.dataset.provider, text: el.textContent } : null;
     });
+    const off = await offscreenPage(eb);
+    exposure.offscreen = off ? await off.evaluate(probe) : 'no offscreen document';
     Object.assign(results.builtIn as object, { pairings, status });
     console.log('[e2e] auto provider:', JSON.stringify({ pairings, status }, null, 2));
     checkPairings(pairings, finals);
+    console.log('[e2e] Translator exposure:', JSON.stringify(exposure));
+    // The popup (download) and the offscreen document (translating) are where we use it.
+    expect(['available', 'downloadable', 'downloading']).toContain(exposure.popup);
+    expect(['available', 'downloadable', 'downloading']).toContain(exposure.offscreen);
     if (availability === 'downloadable') {
       expect(download.outcome).toMatchObject({ state: 'failed', text: expect.stringMatching(/translated by the server instead/) });
       expect(status).toMatchObject({ provider: 'server', text: expect.stringMatching(/Chrome's on-device translator failed/) });
