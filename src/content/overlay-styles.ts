@@ -42,6 +42,8 @@ export const OVERLAY_CSS = `
   align-items: center;
   gap: 0.12em;
 }
+/* Translations double the text: allow more height so a line and its translation both fit. */
+.captions:has(.translation) { max-height: calc(1.35em * 6.6); }
 /* Only when older text is cut off at the top: fade it instead of a hard edge. */
 .captions[data-overflow="true"] { mask-image: linear-gradient(to bottom, transparent 0, #000 1.2em); }
 .line {

@@ -109,19 +109,22 @@ describe('translated captions end to end (real Chromium, real server, real Apert
   async function playThrough(page: Page, screenshot?: string): Promise<boolean> {
     await page.evaluate(() => (document.getElementById('player') as HTMLVideoElement).play());
     let shot = false;
+    let clean = false; // a shot where nothing is clipped at the top
     const deadline = Date.now() + (track.seconds + 40) * 1000;
     for (;;) {
       await new Promise((r) => setTimeout(r, 400));
-      if (screenshot && !shot) {
-        const onScreen = await page.evaluate(() => {
+      if (screenshot && !clean) {
+        const view = await page.evaluate(() => {
           const root = document.querySelector('tab-captions-overlay')?.shadowRoot;
           const t = root?.querySelector<HTMLElement>('.translation[data-fading="false"]');
-          return !!t && (t.previousElementSibling as HTMLElement | null)?.classList.contains('line') === true;
+          const under = !!t && (t.previousElementSibling as HTMLElement | null)?.classList.contains('line') === true;
+          return { under, clipped: root?.querySelector<HTMLElement>('.captions')?.dataset.overflow === 'true' };
         });
-        if (onScreen) {
+        if (view.under) {
           fs.mkdirSync(path.dirname(screenshot), { recursive: true });
           await page.screenshot({ path: screenshot as `${string}.png` });
           shot = true;
+          clean = !view.clipped;
         }
       }
       if (await page.evaluate(() => (document.getElementById('player') as HTMLVideoElement).ended)) break;
