@@ -438,7 +438,11 @@ export class Session {
     this.touch();
     // Synchronous from here on: no final can slip between the replay and live sending.
     this.send({ ...this.readyMsg!, resumed: true, receivedSamples: this.receivedSamples });
-    for (const f of this.replay.after(req.lastSegmentId)) this.send(f);
+    for (const f of this.replay.after(req.lastSegmentId)) {
+      this.send(f);
+      // Its translation may have been dropped with the old socket: translate it again.
+      this.pushTranslation(f);
+    }
     const lost = req.audioOffset !== undefined ? `; ${req.audioOffset - this.receivedSamples} samples lost in transit` : '';
     this.deps.log.info(`session ${this.id}: resumed at sample ${this.receivedSamples}${lost}`);
   }

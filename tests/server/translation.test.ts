@@ -159,6 +159,34 @@ describe('POST /translate with Apertium (real apertium-apy, eng→spa)', () => {
     expect(c.ofType('translation')).toEqual([]);
   });
 
+  it('re-sends translations with the finals replayed to a resumed session', async () => {
+    const clip = realClips().find((c) => c.id === 'en-LJ001-0001')!;
+    const first = await TestClient.connect(server.wsUrl);
+    first.send({ type: 'init', sourceLanguage: 'en', targetLanguage: 'es', engine: 'sphinx', protocol: 2 });
+    const ready = await first.waitType('ready');
+    // Audio, then the connection drops before any answer: the finals come while detached.
+    first.sendBinary(encodeWav(joinWithSilence([clip.pcm], 1)));
+    await new Promise((r) => setTimeout(r, 100));
+    first.terminate();
+    await new Promise((r) => setTimeout(r, 8000));
+    const second = await TestClient.connect(server.wsUrl);
+    second.send({
+      type: 'init',
+      sourceLanguage: 'en',
+      targetLanguage: 'es',
+      engine: 'sphinx',
+      protocol: 2,
+      resume: { sessionId: ready.sessionId, token: ready.resumeToken, lastSegmentId: -1 },
+    });
+    expect(await second.waitType('ready')).toMatchObject({ resumed: true, translation: 'es' });
+    second.send({ type: 'stop' });
+    await second.waitType('done', 60_000);
+    const finals = second.ofType('final').filter((f) => f.text);
+    expect(finals.length).toBeGreaterThan(0);
+    const translated = new Set(second.ofType('translation').map((t) => t.segmentId));
+    for (const f of finals) expect(translated.has(f.segmentId), `translation of final ${f.segmentId}`).toBe(true);
+  });
+
   /** The pid of the apertium-apy the server started last. */
   const apertiumPid = () => Number([...server.logs().matchAll(/apertium-apy started \(pid (\d+)\)/g)].at(-1)?.[1]);
 
