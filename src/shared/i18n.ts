@@ -30,22 +30,18 @@ export function t(key: MessageKey, ...subs: (string | number)[]): string {
   return substitute((en as Record<string, MessageEntry>)[key], strings);
 }
 
-/** The UI language's writing direction ('rtl' for Arabic). */
+/**
+ * The writing direction of the messages Chrome picked ('rtl' for Arabic). Read from the
+ * messages file itself, not `@@bidi_dir`: Chrome may pick the Arabic messages (from the
+ * preferred languages) while its own UI locale, which `@@bidi_dir` follows, is still English.
+ */
 export function uiDirection(): 'ltr' | 'rtl' {
-  try {
-    return globalThis.chrome?.i18n?.getMessage?.('@@bidi_dir') === 'rtl' ? 'rtl' : 'ltr';
-  } catch {
-    return 'ltr';
-  }
+  return t('localeDirection') === 'rtl' ? 'rtl' : 'ltr';
 }
 
-/** The UI language (BCP 47), e.g. `ar` or `en-US`. */
+/** The language of the messages shown (BCP 47), e.g. `ar` or `en`. */
 export function uiLanguage(): string {
-  try {
-    return globalThis.chrome?.i18n?.getUILanguage?.() || 'en';
-  } catch {
-    return 'en';
-  }
+  return t('localeCode') || 'en';
 }
 
 /** Sets `lang` and `dir` on an extension page's root, so right-to-left languages lay out mirrored. */
