@@ -277,7 +277,14 @@ describe('caption overlay and extension pages (real Chromium, real server)', () 
     const stopper = await openPopup(eb, page);
     await stopper.click('#toggle');
     await stopper.waitForSelector('#status[data-phase="stopped"]', { timeout: 30_000 });
-    await stopper.close();
+    // The popup's Transcript button opens the side panel (or, where there is none, a tab) for this tab.
+    const transcriptUrl = `chrome-extension://${eb.extensionId}/src/transcript/index.html?tab=${tabId}`;
+    const opened = eb.browser.waitForTarget((tg) => tg.url() === transcriptUrl, { timeout: 15_000 });
+    await stopper.click('#open-transcript');
+    await opened;
+    const asTabs = await (await eb.worker()).evaluate((url) => chrome.tabs.query({ url }).then((tabs) => tabs.length), transcriptUrl);
+    figures.transcriptOpenedIn = asTabs > 0 ? 'tab (fallback)' : 'side panel';
+    await stopper.close().catch(() => {}); // it closes itself after opening the panel
     const panel = await eb.browser.newPage();
     await panel.setViewport({ width: 420, height: 800 });
     await panel.goto(`chrome-extension://${eb.extensionId}/src/transcript/index.html?tab=${tabId}`);
