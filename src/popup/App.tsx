@@ -86,13 +86,13 @@ export function App() {
  */
 async function openTranscript(tabId: number | null): Promise<void> {
   if (tabId === null) return;
-  const page = `src/transcript/index.html?tab=${tabId}`;
   try {
-    await chrome.sidePanel.setOptions({ tabId, path: page, enabled: true });
+    // Called straight away: anything awaited first could use up the click's user gesture.
+    // The panel's page shows the active tab's transcript, which is this tab.
     await chrome.sidePanel.open({ tabId });
   } catch {
     // No side panel here (older Chrome, a window type without one): a normal tab works too.
-    await chrome.tabs.create({ url: chrome.runtime.getURL(page) });
+    await chrome.tabs.create({ url: chrome.runtime.getURL(`src/transcript/index.html?tab=${tabId}`) });
   }
   window.close();
 }

@@ -278,11 +278,13 @@ describe('caption overlay and extension pages (real Chromium, real server)', () 
     await stopper.click('#toggle');
     await stopper.waitForSelector('#status[data-phase="stopped"]', { timeout: 30_000 });
     // The popup's Transcript button opens the side panel (or, where there is none, a tab) for this tab.
-    const transcriptUrl = `chrome-extension://${eb.extensionId}/src/transcript/index.html?tab=${tabId}`;
-    const opened = eb.browser.waitForTarget((tg) => tg.url() === transcriptUrl, { timeout: 15_000 });
+    const transcriptPage = `chrome-extension://${eb.extensionId}/src/transcript/index.html`;
+    const opened = eb.browser.waitForTarget((tg) => tg.url().startsWith(transcriptPage), { timeout: 15_000 });
     await stopper.click('#open-transcript');
-    await opened;
-    const asTabs = await (await eb.worker()).evaluate((url) => chrome.tabs.query({ url }).then((tabs) => tabs.length), transcriptUrl);
+    const openedPage = await (await opened).asPage();
+    // Whichever it is, it shows this tab's transcript.
+    await openedPage.waitForSelector('#entries .entry', { timeout: 10_000 });
+    const asTabs = await (await eb.worker()).evaluate((url) => chrome.tabs.query({ url: `${url}*` }).then((tabs) => tabs.length), transcriptPage);
     figures.transcriptOpenedIn = asTabs > 0 ? 'tab (fallback)' : 'side panel';
     await stopper.close().catch(() => {}); // it closes itself after opening the panel
     const panel = await eb.browser.newPage();
