@@ -284,8 +284,10 @@ describe('caption overlay and extension pages (real Chromium, real server)', () 
     const openedPage = await (await opened).asPage();
     // Whichever it is, it shows this tab's transcript.
     await openedPage.waitForSelector('#entries .entry', { timeout: 10_000 });
-    const asTabs = await (await eb.worker()).evaluate((url) => chrome.tabs.query({ url: `${url}*` }).then((tabs) => tabs.length), transcriptPage);
-    figures.transcriptOpenedIn = asTabs > 0 ? 'tab (fallback)' : 'side panel';
+    const sidePanels = await (await eb.worker()).evaluate(() =>
+      chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.SIDE_PANEL] }).then((c) => c.length),
+    );
+    figures.transcriptOpenedIn = sidePanels > 0 ? 'side panel' : 'tab (fallback)';
     await stopper.close().catch(() => {}); // it closes itself after opening the panel
     const panel = await eb.browser.newPage();
     await panel.setViewport({ width: 420, height: 800 });
