@@ -284,7 +284,10 @@ export class CaptionOverlay {
 
   /** Flags when the oldest line no longer fits (the box grows upwards and clips its top). */
   private markOverflow(): void {
-    this.linesEl.dataset.overflow = String(this.linesEl.scrollHeight > this.linesEl.clientHeight + 1);
+    // Overflow at the top of a bottom-aligned box is not scrollable, so scrollHeight misses it.
+    const first = this.linesEl.firstElementChild;
+    const cut = !!first && first.getBoundingClientRect().top < this.linesEl.getBoundingClientRect().top - 0.5;
+    this.linesEl.dataset.overflow = String(cut);
   }
 
   /**
