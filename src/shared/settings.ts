@@ -1,6 +1,7 @@
 // User settings, persisted in chrome.storage.sync so they follow the user's Chrome profile.
 
 import type { ProviderChoice } from '../translation/provider.ts';
+import { t } from './i18n.ts';
 
 export type EngineChoice = 'default' | 'whisper' | 'sphinx';
 
@@ -31,9 +32,9 @@ export const TRANSLATION_PROVIDERS: readonly { value: ProviderChoice; label: str
 ];
 
 export const ENGINES: readonly { value: EngineChoice; label: string }[] = [
-  { value: 'default', label: 'Server default' },
-  { value: 'whisper', label: 'Whisper (accurate, multilingual)' },
-  { value: 'sphinx', label: 'Sphinx (fast, English only)' },
+  { value: 'default', label: t('engineDefault') },
+  { value: 'whisper', label: t('engineWhisper') },
+  { value: 'sphinx', label: t('engineSphinx') },
 ];
 
 const STORAGE_KEY = 'settings';
@@ -44,9 +45,9 @@ export function validateServerUrl(raw: string): string | null {
   try {
     url = new URL(raw.trim());
   } catch {
-    return 'Enter a full address such as ws://localhost:7860/ws';
+    return t('urlInvalid');
   }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') return 'The address must start with ws:// or wss://';
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') return t('urlScheme');
   return null;
 }
 

@@ -20,9 +20,7 @@ const RESULTS = path.join(repoRoot, 'test-results/e2e-translation.json');
 const SPANISH = /\b(el|la|los|las|de|del|que|y|en|un|una|no|era|hombre|joven|ser|para|su|con|a)\b/i;
 
 interface Pairing {
-  /** Ids the translation covers (data-for). */
-  covers: string[];
-  /** Id of the line right above the translation element. */
+  /** Id of the caption line the translation is shown under (same cue). */
   above: string | null;
   aboveKind: string | null;
   text: string;
@@ -38,10 +36,9 @@ async function installTranslationRecorder(page: Page): Promise<void> {
       const root = document.querySelector('tab-captions-overlay')?.shadowRoot;
       if (!root) return;
       for (const el of root.querySelectorAll<HTMLElement>('.translation')) {
+        if (el.hidden || !el.textContent) continue;
         const prev = el.previousElementSibling as HTMLElement | null;
-        const covers = (el.dataset.for ?? '').split(' ');
-        seen[`${el.dataset.for}|${el.textContent}`] = {
-          covers,
+        seen[`${prev?.dataset.segmentId}|${el.textContent}`] = {
           above: prev?.dataset.segmentId ?? null,
           aboveKind: prev?.dataset.kind ?? null,
           text: el.textContent ?? '',
@@ -116,9 +113,9 @@ describe('translated captions end to end (real Chromium, real server, real Apert
       if (screenshot && !clean) {
         const view = await page.evaluate(() => {
           const root = document.querySelector('tab-captions-overlay')?.shadowRoot;
-          const t = root?.querySelector<HTMLElement>('.translation[data-fading="false"]');
-          const under = !!t && (t.previousElementSibling as HTMLElement | null)?.classList.contains('line') === true;
-          return { under, clipped: root?.querySelector<HTMLElement>('.captions')?.dataset.overflow === 'true' };
+          const cue = root?.querySelector<HTMLElement>('.cue[data-translated="true"][data-fading="false"]');
+          const under = !!cue && cue.querySelector('.line + .translation:not([hidden])') !== null;
+          return { under, clipped: root?.querySelector<HTMLElement>('.lines')?.dataset.overflow === 'true' };
         });
         if (view.under) {
           fs.mkdirSync(path.dirname(screenshot), { recursive: true });
@@ -135,19 +132,39 @@ describe('translated captions end to end (real Chromium, real server, real Apert
     return shot;
   }
 
-  function checkPairings(pairings: Pairing[], finals: Record<string, string>) {
+  /** Apertium's own translation of `text`, straight from the server. */
+  async function apertium(text: string): Promise<string> {
+    const res = await fetch(`${server.httpUrl}/translate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ q: [text], source: 'en', target: 'es' }),
+    });
+    return (await res.json()).translatedText[0];
+  }
+
+  const words = (s: string) => s.toLowerCase().split(/[^\p{L}\p{N}']+/u).filter(Boolean);
+  /** Share of `expected`'s words found in `shown`. */
+  const overlap = (expected: string, shown: string) => {
+    const have = new Set(words(shown));
+    const want = words(expected);
+    return want.filter((w) => have.has(w)).length / Math.max(1, want.length);
+  };
+
+  async function checkPairings(pairings: Pairing[], finals: Record<string, string>) {
     expect(pairings.length).toBeGreaterThanOrEqual(2);
     for (const p of pairings) {
-      // Right under the last English line it covers, which is a final: never the wrong line.
-      expect(p.above).toBe(p.covers.at(-1));
+      // Under a final English line, and it is that line's translation (a sentence joined from
+      // several finals starts at its first line), not a neighbour's: never the wrong line.
       expect(p.aboveKind).toBe('final');
-      for (const id of p.covers) expect(finals[id], `final ${id}`).toBeTruthy();
+      const english = finals[p.above!];
+      expect(english, `final ${p.above}`).toBeTruthy();
       expect(p.lang).toBe('es');
+      const own = overlap(await apertium(english!), p.text);
+      expect(own, `"${p.text}" under "${english}"`).toBeGreaterThanOrEqual(0.6);
     }
     const spanish = pairings.map((p) => p.text).join(' ');
-    const english = Object.values(finals).join(' ');
     expect(spanish).toMatch(SPANISH);
-    expect(spanish).not.toBe(english);
+    expect(spanish).not.toBe(Object.values(finals).join(' '));
   }
 
   it('shows Spanish under the English captions (server translation, pushed)', async () => {
@@ -164,7 +181,7 @@ describe('translated captions end to end (real Chromium, real server, real Apert
     });
     results.pushed = { pairings, finals, status, screenshot: shot };
     console.log('[e2e] pushed translations:', JSON.stringify(results.pushed, null, 2));
-    checkPairings(pairings, finals);
+    await checkPairings(pairings, finals);
     expect(status?.provider).toBe('push');
     expect(shot).toBe(true);
     await popup.click('#toggle');
@@ -230,7 +247,7 @@ describe('translated captions end to end (real Chromium, real server, real Apert
     exposure.offscreen = off ? await off.evaluate(probe) : 'no offscreen document';
     Object.assign(results.builtIn as object, { pairings, status });
     console.log('[e2e] auto provider:', JSON.stringify({ pairings, status }, null, 2));
-    checkPairings(pairings, finals);
+    await checkPairings(pairings, finals);
     console.log('[e2e] Translator exposure:', JSON.stringify(exposure));
     // The popup (download) and the offscreen document (translating) are where we use it.
     expect(['available', 'downloadable', 'downloading']).toContain(exposure.popup);
