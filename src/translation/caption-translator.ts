@@ -8,7 +8,7 @@
 
 import type { CaptionUpdate, TranslationUpdate } from '../shared/messages.ts';
 import { normalizeLanguage } from '../shared/language-codes.ts';
-import { LruCache } from './lru-cache.ts';
+import { LRUCache } from 'lru-cache';
 import { withTimeout, type ProviderId, type TranslationProvider } from './provider.ts';
 import { endsWithSentence } from './sentences.ts';
 
@@ -49,7 +49,7 @@ interface Group {
 
 export class CaptionTranslator {
   private readonly opts: Required<Omit<CaptionTranslatorOptions, 'onStatus'>> & Pick<CaptionTranslatorOptions, 'onStatus'>;
-  private readonly cache: LruCache<string>;
+  private readonly cache: LRUCache<string, string>;
   private buffer: { id: string; text: string }[] = [];
   private bufferSource = '';
   private queue: Group[] = [];
@@ -75,7 +75,7 @@ export class CaptionTranslator {
       cacheSize: 500,
       ...options,
     };
-    this.cache = new LruCache(this.opts.cacheSize);
+    this.cache = new LRUCache({ max: this.opts.cacheSize });
   }
 
   get target(): string {

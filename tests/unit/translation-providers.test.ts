@@ -3,7 +3,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { normalizeLanguage } from '../../src/shared/language-codes.ts';
 import { ChromeProvider, translatorApi, type TranslatorApi } from '../../src/translation/chrome-provider.ts';
-import { LruCache } from '../../src/translation/lru-cache.ts';
 import { endsWithSentence } from '../../src/translation/sentences.ts';
 import { httpBaseFor, ServerProvider } from '../../src/translation/server-provider.ts';
 
@@ -144,15 +143,6 @@ describe('sentences and cache', () => {
     ['First one. second one', false],
   ])('endsWithSentence(%s) is %s', (text, expected) => {
     expect(endsWithSentence(text, 'en')).toBe(expected);
-  });
-
-  it('LruCache keeps the most recently used entries', () => {
-    const c = new LruCache<number>(2);
-    c.set('a', 1);
-    c.set('b', 2);
-    c.get('a');
-    c.set('c', 3);
-    expect([c.get('a'), c.get('b'), c.get('c'), c.size]).toEqual([1, undefined, 3, 2]);
   });
 });
 
