@@ -21,8 +21,10 @@ export type StreamEvent =
   /** `reason` is plain words (why we reconnect or failed); `retryInMs` while reconnecting. */
   | { type: 'state'; state: StreamState; attempt?: number; retryInMs?: number; reason?: string }
   /** The server accepted the session. `legacy`: a server of the original design (no `ready`). */
-  | { type: 'ready'; legacy: boolean; engine: string; model: string; notice?: string }
+  | { type: 'ready'; legacy: boolean; engine: string; model: string; notice?: string; translation?: string }
   | { type: 'caption'; caption: CaptionUpdate }
+  /** The server's translation of the final with caption id `id` (same id scheme as captions). */
+  | { type: 'translation'; id: string; text: string; language: string }
   /** A non-fatal server error: the session goes on. */
   | { type: 'server-error'; code: string; message: string }
   /** The buffer overflowed during an outage: `frames` of the oldest audio were dropped. */
@@ -235,6 +237,9 @@ export class StreamSession {
           },
         });
         break;
+      case 'translation':
+        this.emit({ type: 'translation', id: `${this.connection}:${msg.segmentId}`, text: msg.text, language: msg.language });
+        break;
       case 'transcription': {
         // The original design: one answer per chunk of audio, each final.
         if (!this.ready) this.becomeReady(null);
@@ -283,6 +288,7 @@ export class StreamSession {
       engine: ready?.engine ?? '',
       model: ready?.model ?? '',
       ...(ready?.notice ? { notice: ready.notice } : {}),
+      ...(ready?.translation ? { translation: ready.translation } : {}),
     });
     if (this.ready || (this.state !== 'connecting' && this.state !== 'reconnecting')) return;
     this.ready = true;

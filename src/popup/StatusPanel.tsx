@@ -1,3 +1,4 @@
+import { displayLanguageName, t } from '../shared/i18n.ts';
 import { languageName } from '../shared/languages.ts';
 import type { CaptionUpdate } from '../shared/messages.ts';
 import { describePhase, type TabSessionState } from '../shared/session-state.ts';
@@ -10,10 +11,10 @@ interface Props {
 /** Live status of this tab's session, announced politely to screen readers. */
 export function StatusPanel({ state, lastCaption }: Props) {
   const phase = state?.phase ?? 'off';
-  const text = state ? describePhase(state) : 'Captions are off for this tab.';
-  const language = state?.language ? languageName(state.language) : '';
+  const text = state ? describePhase(state) : t('captionsOff');
+  const language = state?.language ? (displayLanguageName(state.language) ?? languageName(state.language)) : '';
   return (
-    <section class="status" aria-label="Status">
+    <section class="status" aria-label={t('statusHeading')}>
       <p id="status" class="status-line" data-phase={phase} role="status" aria-live="polite">
         <span class="dot" aria-hidden="true" />
         {text}
@@ -22,7 +23,7 @@ export function StatusPanel({ state, lastCaption }: Props) {
         <dl class="details">
           {language && (
             <>
-              <dt>{state.settings.sourceLanguage === 'auto' ? 'Detected language' : 'Language'}</dt>
+              <dt>{state.settings.sourceLanguage === 'auto' ? t('detectedLanguage') : t('language')}</dt>
               <dd id="detected-language" data-language={state.language}>
                 {language}
               </dd>
@@ -30,13 +31,18 @@ export function StatusPanel({ state, lastCaption }: Props) {
           )}
           {state.engine && (
             <>
-              <dt>Engine</dt>
+              <dt>{t('engine')}</dt>
               <dd id="server-engine">{state.model ? `${state.engine} · ${state.model}` : state.engine}</dd>
             </>
           )}
         </dl>
       )}
       {state?.notice && state.phase !== 'stopped' && <p class="notice">{state.notice}</p>}
+      {state?.translation && state.phase !== 'stopped' && (
+        <p id="translation-status" class="notice" data-provider={state.translation.provider}>
+          {describeTranslation(state.translation)}
+        </p>
+      )}
       {lastCaption && state && state.phase !== 'stopped' && (
         <p id="last-caption" class="last-caption" data-kind={lastCaption.kind} dir="auto">
           {lastCaption.text}
@@ -44,4 +50,10 @@ export function StatusPanel({ state, lastCaption }: Props) {
       )}
     </section>
   );
+}
+
+function describeTranslation(t: NonNullable<TabSessionState['translation']>): string {
+  const who = { chrome: 'on device (Chrome)', server: 'by the server', push: 'by the server', none: '' }[t.provider];
+  const line = t.provider === 'none' ? 'Original captions only.' : `Translated ${who}.`;
+  return t.note ? `${line} ${t.note}` : line;
 }

@@ -46,7 +46,7 @@ export interface TranslationUpdate {
  * `null` clears a field (undefined would not survive structured cloning as a key).
  */
 export type SessionUpdate = {
-  [K in 'phase' | 'attempt' | 'retryAt' | 'error' | 'language' | 'engine' | 'model' | 'notice']?: TabSessionState[K] | null;
+  [K in 'phase' | 'attempt' | 'retryAt' | 'error' | 'language' | 'engine' | 'model' | 'notice' | 'translation']?: TabSessionState[K] | null;
 };
 
 // ---------------------------------------------------------------- to the background
@@ -62,6 +62,8 @@ export type BackgroundMessage =
   | { to: 'background'; type: 'session-update'; tabId: number; update: SessionUpdate }
   /** Offscreen: a caption for a tab. */
   | { to: 'background'; type: 'caption'; tabId: number; caption: CaptionUpdate }
+  /** Offscreen (or whoever translates): a translation of finals of a tab. */
+  | { to: 'background'; type: 'translation'; tabId: number; translation: TranslationUpdate }
   /** Offscreen: a tab's capture ended by itself (tab closed, capture revoked). */
   | { to: 'background'; type: 'capture-ended'; tabId: number; reason: string };
 

@@ -2,6 +2,7 @@
 // persists it in chrome.storage.session (so it survives service-worker restarts), and the
 // popup and content script render it.
 
+import { t } from './i18n.ts';
 import type { CaptionSettings } from './settings.ts';
 
 /**
@@ -29,6 +30,8 @@ export interface TabSessionState {
   model?: string;
   /** Server notice, e.g. it fell back to another engine. */
   notice?: string;
+  /** Who translates this tab's captions now, and why not the chosen one (plain words). */
+  translation?: { provider: 'chrome' | 'server' | 'push' | 'none'; note?: string };
 }
 
 /** Phases in which the tab is being captured and the offscreen document is needed. */
@@ -57,19 +60,19 @@ export function badgeFor(phase: SessionPhase | undefined): { text: string; color
 export function describePhase(s: Pick<TabSessionState, 'phase' | 'attempt' | 'error'>): string {
   switch (s.phase) {
     case 'starting':
-      return 'Starting…';
+      return t('phaseStarting');
     case 'connecting':
-      return 'Connecting to the server…';
+      return t('phaseConnecting');
     case 'live':
-      return 'Live';
+      return t('phaseLive');
     case 'reconnecting':
-      return `${s.error ?? 'Connection lost'}. Reconnecting (attempt ${s.attempt ?? 1})…`;
+      return t('phaseReconnecting', s.error ?? t('connectionLost'), s.attempt ?? 1);
     case 'stopping':
-      return 'Finishing the last captions…';
+      return t('phaseStopping');
     case 'stopped':
-      return 'Stopped';
+      return t('phaseStopped');
     case 'error':
-      return s.error ? `Error: ${s.error}` : 'Error';
+      return s.error ? t('phaseError', s.error) : t('phaseErrorPlain');
   }
 }
 

@@ -1,5 +1,8 @@
 // User settings, persisted in chrome.storage.sync so they follow the user's Chrome profile.
 
+import type { ProviderChoice } from '../translation/provider.ts';
+import { t } from './i18n.ts';
+
 export type EngineChoice = 'default' | 'whisper' | 'sphinx';
 
 export interface CaptionSettings {
@@ -9,6 +12,8 @@ export interface CaptionSettings {
   targetLanguage: string;
   serverUrl: string;
   engine: EngineChoice;
+  /** Who translates: Chrome on-device first (`auto`), only Chrome, only our server, or nobody. */
+  translationProvider: ProviderChoice;
 }
 
 export const DEFAULT_SETTINGS: CaptionSettings = {
@@ -16,12 +21,20 @@ export const DEFAULT_SETTINGS: CaptionSettings = {
   targetLanguage: '',
   serverUrl: 'ws://localhost:7860/ws',
   engine: 'default',
+  translationProvider: 'auto',
 };
 
+export const TRANSLATION_PROVIDERS: readonly { value: ProviderChoice; label: string }[] = [
+  { value: 'auto', label: 'Automatic (on-device if possible, else server)' },
+  { value: 'chrome', label: "Chrome's on-device translator" },
+  { value: 'server', label: 'Transcription server' },
+  { value: 'none', label: 'Off (original captions only)' },
+];
+
 export const ENGINES: readonly { value: EngineChoice; label: string }[] = [
-  { value: 'default', label: 'Server default' },
-  { value: 'whisper', label: 'Whisper (accurate, multilingual)' },
-  { value: 'sphinx', label: 'Sphinx (fast, English only)' },
+  { value: 'default', label: t('engineDefault') },
+  { value: 'whisper', label: t('engineWhisper') },
+  { value: 'sphinx', label: t('engineSphinx') },
 ];
 
 const STORAGE_KEY = 'settings';
@@ -32,9 +45,9 @@ export function validateServerUrl(raw: string): string | null {
   try {
     url = new URL(raw.trim());
   } catch {
-    return 'Enter a full address such as ws://localhost:7860/ws';
+    return t('urlInvalid');
   }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') return 'The address must start with ws:// or wss://';
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') return t('urlScheme');
   return null;
 }
 
@@ -49,6 +62,9 @@ export function normalizeSettings(raw: unknown): CaptionSettings {
     targetLanguage: str(r.targetLanguage, DEFAULT_SETTINGS.targetLanguage),
     serverUrl: validateServerUrl(serverUrl) === null ? serverUrl.trim() : DEFAULT_SETTINGS.serverUrl,
     engine,
+    translationProvider: TRANSLATION_PROVIDERS.some((p) => p.value === r.translationProvider)
+      ? (r.translationProvider as ProviderChoice)
+      : DEFAULT_SETTINGS.translationProvider,
   };
 }
 
