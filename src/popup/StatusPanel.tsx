@@ -52,8 +52,7 @@ export function StatusPanel({ state, lastCaption }: Props) {
   );
 }
 
-function describeTranslation(t: NonNullable<TabSessionState['translation']>): string {
-  const who = { chrome: 'on device (Chrome)', server: 'by the server', push: 'by the server', none: '' }[t.provider];
-  const line = t.provider === 'none' ? 'Original captions only.' : `Translated ${who}.`;
-  return t.note ? `${line} ${t.note}` : line;
+function describeTranslation(tr: NonNullable<TabSessionState['translation']>): string {
+  const line = tr.provider === 'none' ? t('originalOnly') : tr.provider === 'chrome' ? t('translatedOnDevice') : t('translatedByServer');
+  return tr.note ? `${line} ${tr.note}` : line;
 }

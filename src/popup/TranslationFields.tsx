@@ -1,6 +1,7 @@
 // Who translates (provider choice) and, for Chrome's on-device translator, whether the
 // language model is there, with a Download button whose click starts it (a user gesture).
 
+import { t } from '../shared/i18n.ts';
 import { TRANSLATION_PROVIDERS, type CaptionSettings } from '../shared/settings.ts';
 import type { ProviderChoice } from '../translation/provider.ts';
 import { useChromeTranslator, type ChromeTranslatorState } from './use-chrome-translator.ts';
@@ -17,7 +18,7 @@ export function TranslationFields({ settings, onChange }: Props) {
   return (
     <>
       <div class="field">
-        <label for="translation-provider">Translated by</label>
+        <label for="translation-provider">{t('translatedBy')}</label>
         <select
           id="translation-provider"
           value={settings.translationProvider}
@@ -40,22 +41,22 @@ function ChromeModel({ state, onDownload }: { state: ChromeTranslatorState; onDo
     case 'missing':
       return (
         <p id="chrome-translator" class="hint" data-state="missing">
-          This browser has no on-device translator (Chrome 138+ on desktop); the server translates.
+          {t('chromeTranslatorMissing')}
         </p>
       );
     case 'checking':
       return (
         <p id="chrome-translator" class="hint" data-state="checking">
-          Checking the on-device translator…
+          {t('chromeTranslatorChecking')}
         </p>
       );
     case 'ready':
       if (state.availability === 'downloadable' || state.availability === 'downloading') {
         return (
           <div id="chrome-translator" class="hint" data-state={state.availability}>
-            <p class="hint">The on-device model for this language pair is not downloaded yet.</p>
+            <p class="hint">{t('chromeModelNotDownloaded')}</p>
             <button id="chrome-download" type="button" class="secondary" onClick={onDownload}>
-              Download on-device model
+              {t('chromeModelDownload')}
             </button>
           </div>
         );
@@ -63,14 +64,14 @@ function ChromeModel({ state, onDownload }: { state: ChromeTranslatorState; onDo
       return (
         <p id="chrome-translator" class="hint" data-state={state.availability}>
           {state.availability === 'available'
-            ? 'On-device translation is ready.'
-            : 'On-device translation cannot do this pair; the server translates.'}
+            ? t('chromeTranslatorReady')
+            : t('chromeTranslatorCannot')}
         </p>
       );
     case 'downloading':
       return (
         <div id="chrome-translator" class="hint" data-state="downloading-model">
-          <label for="chrome-download-progress">Downloading the on-device model…</label>
+          <label for="chrome-download-progress">{t('chromeModelDownloading')}</label>
           <progress id="chrome-download-progress" max={1} value={state.progress} />
         </div>
       );

@@ -25,10 +25,10 @@ export const DEFAULT_SETTINGS: CaptionSettings = {
 };
 
 export const TRANSLATION_PROVIDERS: readonly { value: ProviderChoice; label: string }[] = [
-  { value: 'auto', label: 'Automatic (on-device if possible, else server)' },
-  { value: 'chrome', label: "Chrome's on-device translator" },
-  { value: 'server', label: 'Transcription server' },
-  { value: 'none', label: 'Off (original captions only)' },
+  { value: 'auto', label: t('providerAuto') },
+  { value: 'chrome', label: t('providerChrome') },
+  { value: 'server', label: t('providerServer') },
+  { value: 'none', label: t('providerNone') },
 ];
 
 export const ENGINES: readonly { value: EngineChoice; label: string }[] = [
