@@ -30,9 +30,7 @@ export interface LoadOptions {
 }
 
 /** Session i streams the clips rotated by i, with 1 s pauses, looped to `seconds`. */
-function trackFor(i: number, seconds: number): Int16Array {
-  const all = realClips();
-  const clips = CLIPS.map((id) => all.find((c) => c.id === id)!.pcm);
+function trackFor(i: number, seconds: number, clips: Int16Array[]): Int16Array {
   const rotated = [...clips.slice(i % clips.length), ...clips.slice(0, i % clips.length)];
   const once = joinWithSilence(rotated, 1);
   const out = new Int16Array(Math.round(seconds * 16000));
@@ -40,7 +38,7 @@ function trackFor(i: number, seconds: number): Int16Array {
   return out;
 }
 
-export async function runLoad(opts: LoadOptions): Promise<{ outcomes: SessionOutcome[]; startedAt: number; streamedAt: number }> {
+export async function runLoad(opts: LoadOptions): Promise<{ outcomes: SessionOutcome[]; startedAt: number; streamStartedAt: number; streamedAt: number }> {
   const startedAt = Date.now();
   const clients = await Promise.all(Array.from({ length: opts.sessions }, () => TestClient.connect(opts.wsUrl)));
   const outcomes: SessionOutcome[] = clients.map((_, index) => ({ index, ready: false, readySeconds: NaN, finals: [], errors: [], closeCode: null, latencies: [] }));
@@ -52,8 +50,12 @@ export async function runLoad(opts: LoadOptions): Promise<{ outcomes: SessionOut
       outcomes[i]!.readySeconds = (Date.now() - startedAt) / 1000;
     }),
   );
+  // Tracks built before the clock starts (loading the clips takes CPU), so all start together.
+  const all = realClips();
+  const clips = CLIPS.map((id) => all.find((c) => c.id === id)!.pcm);
+  const tracks = clients.map((_, i) => trackFor(i, opts.seconds, clips));
   const t0 = Date.now();
-  await Promise.all(clients.map((c, i) => streamPcm((f) => c.sendBinary(f), trackFor(i, opts.seconds), { speed: 1 })));
+  await Promise.all(clients.map((c, i) => streamPcm((f) => c.sendBinary(f), tracks[i]!, { speed: 1 })));
   const streamedAt = Date.now();
   const deadline = streamedAt + opts.graceSeconds * 1000;
   const hasFinal = (c: TestClient) => c.messages.some((m) => m.msg.type === 'final' && m.msg.text);
@@ -70,5 +72,5 @@ export async function runLoad(opts: LoadOptions): Promise<{ outcomes: SessionOut
     o.closeCode = c.closeCode;
     c.terminate();
   }
-  return { outcomes, startedAt, streamedAt };
+  return { outcomes, startedAt, streamStartedAt: t0, streamedAt };
 }
