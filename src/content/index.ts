@@ -2,7 +2,7 @@
 // background sends (state and captions); it never talks to the server itself.
 
 import { isMessageFor, sendRuntime, type CaptionUpdate } from '../shared/messages.ts';
-import { describePhase, isActive, type TabSessionState } from '../shared/session-state.ts';
+import { describePhase, describeTransport, isActive, type TabSessionState } from '../shared/session-state.ts';
 import { CaptionModel } from './caption-model.ts';
 import { CaptionOverlay, type StatusTone } from './overlay.ts';
 import { VideoTracker } from './video-tracker.ts';
@@ -18,12 +18,16 @@ class CaptionController {
   private tracker: VideoTracker | null = null;
   private renderTimer: ReturnType<typeof setTimeout> | undefined;
   private teardownTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Re-draws the status each second while it counts down to a reconnect. */
+  private countdown: ReturnType<typeof setInterval> | undefined;
 
   onState(state: TabSessionState | null): void {
     clearTimeout(this.teardownTimer);
+    clearInterval(this.countdown);
     if (state && isActive(state)) {
       this.show();
       this.overlay!.setStatus(...statusFor(state));
+      if (state.phase === 'reconnecting') this.countdown = setInterval(() => this.overlay?.setStatus(...statusFor(state)), 1000);
       return;
     }
     if (!this.overlay) return;
@@ -72,8 +76,11 @@ class CaptionController {
 
 function statusFor(state: TabSessionState): [string | null, StatusTone] {
   switch (state.phase) {
-    case 'live':
-      return [null, 'info'];
+    case 'live': {
+      // Live and healthy: no status line. Lagging, dropping or on a fallback: say so.
+      const transport = describeTransport(state);
+      return [transport ? `Live · ${transport}` : null, 'info'];
+    }
     case 'reconnecting':
       return [describePhase(state), 'warn'];
     default:

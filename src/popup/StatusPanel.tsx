@@ -1,6 +1,7 @@
 import { languageName } from '../shared/languages.ts';
 import type { CaptionUpdate } from '../shared/messages.ts';
-import { describePhase, type TabSessionState } from '../shared/session-state.ts';
+import { useEffect, useState } from 'preact/hooks';
+import { describePhase, MODE_LABEL, type TabSessionState } from '../shared/session-state.ts';
 
 interface Props {
   state: TabSessionState | null;
@@ -10,7 +11,8 @@ interface Props {
 /** Live status of this tab's session, announced politely to screen readers. */
 export function StatusPanel({ state, lastCaption }: Props) {
   const phase = state?.phase ?? 'off';
-  const text = state ? describePhase(state) : 'Captions are off for this tab.';
+  const now = useNow(phase === 'reconnecting');
+  const text = state ? describePhase(state, now) : 'Captions are off for this tab.';
   const language = state?.language ? languageName(state.language) : '';
   return (
     <section class="status" aria-label="Status">
@@ -26,6 +28,18 @@ export function StatusPanel({ state, lastCaption }: Props) {
               <dd id="detected-language" data-language={state.language}>
                 {language}
               </dd>
+            </>
+          )}
+          {state.mode && (
+            <>
+              <dt>Mode</dt>
+              <dd id="transport-mode" data-mode={state.mode}>
+                {MODE_LABEL[state.mode]}
+              </dd>
+              <dt>Behind live</dt>
+              <dd id="behind-seconds">{`${state.behindSeconds ?? 0} s`}</dd>
+              <dt>Dropped</dt>
+              <dd id="dropped-seconds">{`${state.droppedSeconds ?? 0} s`}</dd>
             </>
           )}
           {state.engine && (
@@ -44,4 +58,16 @@ export function StatusPanel({ state, lastCaption }: Props) {
       )}
     </section>
   );
+}
+
+/** The time, re-read every second while `ticking` (the reconnect countdown). */
+function useNow(ticking: boolean): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!ticking) return;
+    setNow(Date.now());
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [ticking]);
+  return now;
 }

@@ -46,7 +46,18 @@ export interface TranslationUpdate {
  * `null` clears a field (undefined would not survive structured cloning as a key).
  */
 export type SessionUpdate = {
-  [K in 'phase' | 'attempt' | 'retryAt' | 'error' | 'language' | 'engine' | 'model' | 'notice']?: TabSessionState[K] | null;
+  [K in
+    | 'phase'
+    | 'attempt'
+    | 'retryAt'
+    | 'error'
+    | 'language'
+    | 'engine'
+    | 'model'
+    | 'notice'
+    | 'mode'
+    | 'behindSeconds'
+    | 'droppedSeconds']?: TabSessionState[K] | null;
 };
 
 // ---------------------------------------------------------------- to the background

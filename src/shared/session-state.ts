@@ -10,6 +10,19 @@ import type { CaptionSettings } from './settings.ts';
  */
 export type SessionPhase = 'starting' | 'connecting' | 'live' | 'reconnecting' | 'stopping' | 'stopped' | 'error';
 
+/**
+ * How audio reaches the server: `streaming` (our protocol, raw audio over one WebSocket),
+ * `legacy` (a server of the original design: WAV chunks over the WebSocket), `rest`
+ * (WAV chunks over POST /transcribe, when the WebSocket is missing or keeps failing).
+ */
+export type TransportMode = 'streaming' | 'legacy' | 'rest';
+
+export const MODE_LABEL: Record<TransportMode, string> = {
+  streaming: 'streaming',
+  legacy: 'legacy chunks',
+  rest: 'REST chunks',
+};
+
 export interface TabSessionState {
   tabId: number;
   phase: SessionPhase;
@@ -29,6 +42,12 @@ export interface TabSessionState {
   model?: string;
   /** Server notice, e.g. it fell back to another engine. */
   notice?: string;
+  /** How audio reaches the server now. */
+  mode?: TransportMode;
+  /** Seconds of captured audio the server has not confirmed yet (how far captions lag). */
+  behindSeconds?: number;
+  /** Seconds of audio dropped because an outage outlasted the buffer. */
+  droppedSeconds?: number;
 }
 
 /** Phases in which the tab is being captured and the offscreen document is needed. */
@@ -53,8 +72,35 @@ export function badgeFor(phase: SessionPhase | undefined): { text: string; color
   }
 }
 
-/** Short status line, shared by the popup and the overlay so they always agree. */
-export function describePhase(s: Pick<TabSessionState, 'phase' | 'attempt' | 'error'>): string {
+/** Seconds until the next reconnect attempt, for the countdown (never negative). */
+export function retryCountdown(retryAt: number | undefined, now: number): number {
+  return retryAt ? Math.max(0, Math.ceil((retryAt - now) / 1000)) : 0;
+}
+
+/**
+ * Short status line, shared by the popup and the overlay so they always agree. While
+ * reconnecting it counts down to the next attempt (callers re-render every second).
+ */
+export function describePhase(
+  s: Pick<TabSessionState, 'phase' | 'attempt' | 'error' | 'retryAt' | 'mode' | 'behindSeconds' | 'droppedSeconds'>,
+  now = Date.now(),
+): string {
+  const extra = describeTransport(s);
+  const base = describePhaseOnly(s, now);
+  return extra && (s.phase === 'live' || s.phase === 'reconnecting') ? `${base} · ${extra}` : base;
+}
+
+/** "REST chunks · 12.3 s behind · 4 s dropped": what a user needs to trust the captions. */
+export function describeTransport(s: Pick<TabSessionState, 'mode' | 'behindSeconds' | 'droppedSeconds'>): string {
+  const parts: string[] = [];
+  if (s.mode && s.mode !== 'streaming') parts.push(MODE_LABEL[s.mode]);
+  // A few seconds of unconfirmed audio is the sentence being spoken; more is real lag.
+  if ((s.behindSeconds ?? 0) >= 8) parts.push(`${Math.round(s.behindSeconds!)} s behind`);
+  if ((s.droppedSeconds ?? 0) > 0) parts.push(`${Math.round(s.droppedSeconds! * 10) / 10} s of audio dropped`);
+  return parts.join(' · ');
+}
+
+function describePhaseOnly(s: Pick<TabSessionState, 'phase' | 'attempt' | 'error' | 'retryAt'>, now: number): string {
   switch (s.phase) {
     case 'starting':
       return 'Starting…';
@@ -63,7 +109,7 @@ export function describePhase(s: Pick<TabSessionState, 'phase' | 'attempt' | 'er
     case 'live':
       return 'Live';
     case 'reconnecting':
-      return `${s.error ?? 'Connection lost'}. Reconnecting (attempt ${s.attempt ?? 1})…`;
+      return `${s.error ?? 'Connection lost'}. Reconnecting in ${retryCountdown(s.retryAt, now)} s (attempt ${s.attempt ?? 1})…`;
     case 'stopping':
       return 'Finishing the last captions…';
     case 'stopped':
