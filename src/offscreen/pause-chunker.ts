@@ -27,6 +27,8 @@ export class PauseChunker {
   private accN = 0;
   private quietRun = 0;
   private noiseFloor = 0.003;
+  /** Some window of the current chunk was not quiet. */
+  private voiced = false;
 
   constructor(start: number, private readonly o: PauseChunkerOptions = DEFAULT_CHUNKER) {
     this.win = Math.round(o.sampleRate * 0.02);
@@ -34,9 +36,12 @@ export class PauseChunker {
     this.pos = start;
   }
 
-  /** Samples following the last ones fed; returns the absolute positions where chunks end. */
-  push(pcm: Int16Array): number[] {
-    const cuts: number[] = [];
+  /**
+   * Samples following the last ones fed; returns where chunks end (absolute sample) and
+   * whether they hold anything but quiet (a silent chunk need not be transcribed).
+   */
+  push(pcm: Int16Array): ChunkCut[] {
+    const cuts: ChunkCut[] = [];
     const min = this.o.minSeconds * this.o.sampleRate;
     const max = this.o.maxSeconds * this.o.sampleRate;
     const pauseWins = Math.max(1, Math.round(this.o.pauseMs / 20));
@@ -54,10 +59,12 @@ export class PauseChunker {
         this.noiseFloor = rms < this.noiseFloor ? rms : this.noiseFloor * 0.999 + rms * 0.001;
         const quiet = rms < Math.max(this.o.quietRms, Math.min(this.noiseFloor * 2, 0.03));
         this.quietRun = quiet ? this.quietRun + 1 : 0;
+        if (!quiet) this.voiced = true;
         const len = this.pos - this.chunkStart;
         if (len >= min && this.quietRun >= pauseWins) {
-          // Cut in the middle of the pause, so both chunks keep a little silence around words.
-          this.cut(this.pos - Math.round((this.quietRun * this.win) / 2), cuts);
+          // Cut in the middle of the pause as soon as it is one, so both chunks keep a little
+          // silence around their words (and a long silence never shrinks a chunk below min).
+          this.cut(Math.max(this.chunkStart + min, this.pos - Math.round((this.quietRun * this.win) / 2)), cuts);
         }
       }
       if (this.pos - this.chunkStart >= max) this.cut(this.pos, cuts);
@@ -70,9 +77,16 @@ export class PauseChunker {
     return this.chunkStart;
   }
 
-  private cut(at: number, cuts: number[]): void {
-    cuts.push(at);
+  private cut(at: number, cuts: ChunkCut[]): void {
+    cuts.push({ end: at, voiced: this.voiced });
     this.chunkStart = at;
+    // What follows the cut so far is the quiet half of the pause.
     this.quietRun = 0;
+    this.voiced = false;
   }
+}
+
+export interface ChunkCut {
+  end: number;
+  voiced: boolean;
 }

@@ -24,7 +24,7 @@ import type { CaptionUpdate } from '../shared/messages.ts';
 import type { TransportMode } from '../shared/session-state.ts';
 import { AudioLog } from './audio-log.ts';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
-import { DEFAULT_CHUNKER, PauseChunker, type PauseChunkerOptions } from './pause-chunker.ts';
+import { DEFAULT_CHUNKER, PauseChunker, type ChunkCut, type PauseChunkerOptions } from './pause-chunker.ts';
 import { httpAnswers, RestError, transcribeWav } from './rest-transcribe.ts';
 import { mergeChunkText } from './text-merge.ts';
 import { encodeWav } from './wav-encode.ts';
@@ -459,6 +459,13 @@ export class StreamSession {
   }
 
   private onServerError(msg: ErrorMessage): void {
+    if (!msg.fatal && this.mode === 'legacy' && this.ready) {
+      // The original design answers a chunk it could not transcribe with an error instead of
+      // a transcription: that is this chunk's answer (answers come in order). The user is told.
+      this.emit({ type: 'server-error', code: msg.code, message: msg.message });
+      this.onChunkAnswer({ text: '' });
+      return;
+    }
     if (!msg.fatal) {
       // A failed resume is expected after a server restart; the new session follows.
       if (msg.code !== 'resume_failed') this.emit({ type: 'server-error', code: msg.code, message: msg.message });
@@ -574,18 +581,22 @@ export class StreamSession {
     clearTimeout(this.timers.chunk);
   }
 
-  private addCuts(cuts: number[]): void {
-    for (const end of cuts) {
+  private addCuts(cuts: ChunkCut[]): void {
+    for (const { end, voiced } of cuts) {
       const start = this.chunks.at(-1)?.end ?? Math.max(this.log.acked, this.log.start);
-      if (end > start) this.chunks.push({ seq: this.chunkSeq++, start, end, sent: false, failures: 0 });
+      if (end <= start) continue;
+      // Pure silence is not worth a request (and Whisper-like engines invent words for it).
+      const chunk: Chunk = { seq: this.chunkSeq++, start, end, sent: false, failures: 0, ...(voiced ? {} : { answer: { text: '' } }) };
+      this.chunks.push(chunk);
     }
+    if (cuts.length && this.chunks[0]?.answer) this.deliverChunks();
   }
 
   /** Audio after the last cut becomes a chunk (stop). */
   private cutRest(): void {
     if (!this.chunker) return;
     const start = this.chunks.at(-1)?.end ?? this.chunker.pendingStart;
-    if (this.log.end > start) this.addCuts([this.log.end]);
+    if (this.log.end > start) this.addCuts([{ end: this.log.end, voiced: true }]);
   }
 
   private dispatchChunks(): void {
@@ -593,7 +604,7 @@ export class StreamSession {
       const ws = this.ws;
       if (!this.ready || ws?.readyState !== OPEN) return;
       for (const c of this.chunks) {
-        if (c.sent) continue;
+        if (c.sent || c.answer) continue;
         c.sent = true;
         ws.send(encodeWav(this.log.slice(c.start, c.end), RATE));
       }

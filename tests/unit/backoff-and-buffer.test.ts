@@ -61,13 +61,30 @@ describe('PauseChunker', () => {
     const cuts = c.push(silence(8000));
     expect(cuts).toHaveLength(1);
     // within the pause that started at 28000, keeping some silence on both sides
-    expect(cuts[0]).toBeGreaterThan(28000);
-    expect(cuts[0]).toBeLessThan(28000 + 4800);
+    expect(cuts[0].end).toBeGreaterThan(28000);
+    expect(cuts[0].end).toBeLessThan(28000 + 4800);
+    expect(cuts[0].voiced).toBe(true);
+  });
+
+  it('never cuts a chunk shorter than the minimum, and marks chunks of pure silence', () => {
+    const c = new PauseChunker(0, { minSeconds: 1, maxSeconds: 3, pauseMs: 300, quietRms: 0.01, sampleRate: 16000 });
+    const cuts = [...c.push(tone(8000)), ...c.push(silence(16000 * 6)), ...c.push(tone(16000)), ...c.push(silence(8000))];
+    const lengths = cuts.map((x, i) => x.end - (i ? cuts[i - 1].end : 0));
+    for (const len of lengths) expect(len).toBeGreaterThanOrEqual(16000);
+    const voiced = cuts.map((x) => x.voiced);
+    // speech, then chunks of nothing but the 6 s of silence, then the second phrase
+    expect(voiced[0]).toBe(true);
+    expect(voiced.at(-1)).toBe(true);
+    expect(voiced.slice(1, -1).length).toBeGreaterThanOrEqual(2);
+    expect(voiced.slice(1, -1).every((v) => !v)).toBe(true);
   });
 
   it('cuts at the maximum length when nobody pauses', () => {
     const c = new PauseChunker(1000, { minSeconds: 1, maxSeconds: 2, pauseMs: 300, quietRms: 0.01, sampleRate: 16000 });
-    expect(c.push(tone(70000))).toEqual([33000, 65000]);
+    expect(c.push(tone(70000))).toEqual([
+      { end: 33000, voiced: true },
+      { end: 65000, voiced: true },
+    ]);
   });
 });
 
