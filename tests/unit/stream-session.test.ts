@@ -1,50 +1,11 @@
 // The offscreen stream session against a mock WebSocket server: protocol 2, the original
 // design, reconnects with backoff (fake timers), buffering, keepalive and stop → done.
-import { Server, WebSocket as MockWebSocket, type Client } from 'mock-socket';
+import { WebSocket as MockWebSocket } from 'mock-socket';
+import { FakeServer } from './helpers/fake-ws-server.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StreamSession, type StreamEvent, type StreamSessionOptions, type WebSocketConstructor } from '../../src/offscreen/stream-session.ts';
 
 const URL_ = 'ws://127.0.0.1:7999/ws';
-
-/** A scripted server: records what each connection received, lets the test answer. */
-class FakeServer {
-  readonly server: Server;
-  readonly connections: { socket: Client; texts: unknown[]; frames: number[][]; wavs: { samples: number }[]; received: ('text' | 'binary')[] }[] = [];
-  onText: (socket: Client, msg: Record<string, unknown>) => void = () => {};
-
-  constructor(url = URL_) {
-    this.server = new Server(url);
-    this.server.on('connection', (socket) => {
-      const conn = { socket, texts: [] as unknown[], frames: [] as number[][], wavs: [] as { samples: number }[], received: [] as ('text' | 'binary')[] };
-      this.connections.push(conn);
-      socket.on('message', (data) => {
-        if (typeof data === 'string') {
-          const msg = JSON.parse(data) as Record<string, unknown>;
-          conn.texts.push(msg);
-          conn.received.push('text');
-          this.onText(socket, msg);
-        } else {
-          const buf = data as ArrayBuffer;
-          if (new TextDecoder().decode(buf.slice(0, 4)) === 'RIFF') conn.wavs.push({ samples: (buf.byteLength - 44) / 2 });
-          else conn.frames.push(Array.from(new Int16Array(buf)));
-          conn.received.push('binary');
-        }
-      });
-    });
-  }
-
-  get last() {
-    return this.connections[this.connections.length - 1];
-  }
-
-  send(msg: object, conn = this.last) {
-    conn.socket.send(JSON.stringify(msg));
-  }
-
-  stop() {
-    this.server.stop();
-  }
-}
 
 const frame = (n: number) => new Int16Array(1600).fill(n).buffer;
 const LOUD = 8000;
@@ -78,7 +39,7 @@ let srv: FakeServer;
 
 beforeEach(() => {
   vi.useFakeTimers();
-  srv = new FakeServer();
+  srv = new FakeServer(URL_);
 });
 
 afterEach(() => {
