@@ -250,8 +250,24 @@ export class StreamSession {
     }
   }
 
-  /** Seconds of captured audio the server has not confirmed yet (how far behind live). */
+  /**
+   * How far behind live the captions are, in seconds of audio waiting for the server: while
+   * streaming, what is not sent yet; in chunk modes, chunks not answered yet; when no server
+   * takes audio, everything unconfirmed (it all has to go again). Not simply "unconfirmed":
+   * silence after the last final stays unconfirmed without anyone being behind.
+   */
   get bufferedSeconds(): number {
+    const unconfirmedFrom = Math.max(this.log.acked, this.log.start);
+    if (this.mode === 'streaming') {
+      return (this.log.end - (this.ready ? Math.max(this.sentUpTo, unconfirmedFrom) : unconfirmedFrom)) / RATE;
+    }
+    if (this.mode === 'legacy' && !this.ready) return (this.log.end - unconfirmedFrom) / RATE;
+    const cutUpTo = this.chunks.at(-1)?.end ?? unconfirmedFrom;
+    return Math.max(0, cutUpTo - unconfirmedFrom) / RATE;
+  }
+
+  /** Seconds of captured audio the server has not confirmed yet (kept for re-sending). */
+  get unconfirmedSeconds(): number {
     return (this.log.end - Math.max(this.log.acked, this.log.start)) / RATE;
   }
 

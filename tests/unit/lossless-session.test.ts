@@ -106,8 +106,7 @@ describe('resuming a dropped connection', () => {
       ['final', '1:1', ''], // the old session's open partial goes away: its words come again below
       ['final', '2:0', 'two three'],
     ]);
-    // resume_failed is expected here, not worth a notice.
-    expect(session.bufferedSeconds).toBeCloseTo(0);
+    expect(session.unconfirmedSeconds).toBeCloseTo(0);
   });
 
   it('detects a dead connection when a keepalive gets no answer within the pong timeout', async () => {

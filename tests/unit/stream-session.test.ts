@@ -76,11 +76,12 @@ describe('StreamSession with a protocol-2 server', () => {
     expect(srv.last.frames[0]).toHaveLength(1600);
     expect(states()).toEqual(['connecting', 'live']);
     expect(events.find((e) => e.type === 'ready')).toEqual({ type: 'ready', legacy: false, engine: 'sphinx', model: 'en-us' });
+    expect(session.bufferedSeconds).toBe(0); // nothing waits to be sent
     // Sent, but kept until a final confirms it (a server that dies would need it again).
-    expect(session.bufferedSeconds).toBeCloseTo(0.3);
+    expect(session.unconfirmedSeconds).toBeCloseTo(0.3);
     srv.send({ type: 'final', segmentId: 0, text: 'x', start: 0, end: 0.3 });
     await tick();
-    expect(session.bufferedSeconds).toBe(0);
+    expect(session.unconfirmedSeconds).toBe(0);
   });
 
   it('turns partial and final messages into caption events keyed by connection and segment', async () => {
