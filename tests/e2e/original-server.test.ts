@@ -43,6 +43,9 @@ describe('servers of the original design (real Chromium, test double over the re
       const popup = await openPopup(eb, page);
       await startFromPopup(popup, serverUrl, 'sphinx');
       const modeAtStart = await popup.$eval('#transport-mode', (el) => (el as HTMLElement).dataset.mode);
+      // The overlay says it too (on plain streaming it shows no status line at all).
+      await page.waitForFunction(() => !!document.querySelector('tab-captions-overlay')?.shadowRoot?.querySelector('.status')?.textContent, { timeout: 10_000 });
+      const overlayStatus = await page.evaluate(() => document.querySelector('tab-captions-overlay')!.shadowRoot!.querySelector('.status')!.textContent);
       await page.evaluate(() => (document.getElementById('player') as HTMLVideoElement).play());
       await during?.(page, popup);
       await page.waitForFunction(() => (document.getElementById('player') as HTMLVideoElement).ended, { timeout: 120_000 });
@@ -54,7 +57,7 @@ describe('servers of the original design (real Chromium, test double over the re
       const summary = summarize(await captionEvents(page));
       await popup.close();
       await page.close();
-      return { summary, modeAtStart };
+      return { summary, modeAtStart, overlayStatus };
     } finally {
       await site.close();
     }
@@ -64,12 +67,13 @@ describe('servers of the original design (real Chromium, test double over the re
     const orig = await startOriginalServer({ engineUrl: engine.httpUrl });
     try {
       const track = makeSpeechTrack(['en-librivox-0870', 'en-librivox-0880', 'en-librivox-0890', 'en-librivox-0920']);
-      const { summary, modeAtStart } = await caption(track, orig.wsUrl);
+      const { summary, modeAtStart, overlayStatus } = await caption(track, orig.wsUrl);
       const score = wer(track.text, summary.transcript);
       const a = alignWords(track.text, summary.transcript);
       const chunks = orig.received.map((r) => Number(r.seconds.toFixed(2)));
       console.log('[e2e] legacy ws:', JSON.stringify({ wer: score, chunks, hypothesis: summary.transcript }, null, 2));
       expect(modeAtStart).toBe('legacy');
+      expect(overlayStatus).toBe('Live · legacy chunks');
       expect(orig.rejectedFrames).toBe(0); // every frame was a complete WAV file
       expect(orig.received.every((r) => r.via === 'ws')).toBe(true);
       // A few seconds each, cut at pauses (the last one is whatever was left at Stop).
@@ -102,7 +106,7 @@ describe('servers of the original design (real Chromium, test double over the re
         'en-LJ001-0003',
       ]);
       let restCaptionsBeforeSwitch = 0;
-      const { summary, modeAtStart } = await caption(track, orig.wsUrl, async (page, popup) => {
+      const { summary, modeAtStart, overlayStatus } = await caption(track, orig.wsUrl, async (page, popup) => {
         await page.waitForFunction(() => (window.__captionEvents ?? []).some((e) => e.kind === 'final'), { timeout: 60_000 });
         restCaptionsBeforeSwitch = (await captionEvents(page)).length;
         orig.setWs(true);
@@ -116,6 +120,7 @@ describe('servers of the original design (real Chromium, test double over the re
         JSON.stringify({ wer: score, via, maxConcurrentRest: orig.maxConcurrentRest, hypothesis: summary.transcript }, null, 2),
       );
       expect(modeAtStart).toBe('rest');
+      expect(overlayStatus).toBe('Live · REST chunks');
       expect(restCaptionsBeforeSwitch).toBeGreaterThan(0);
       expect(via).toContain('rest');
       expect(via).toContain('ws'); // switched back
