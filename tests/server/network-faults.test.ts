@@ -40,11 +40,11 @@ describe('network faults between the session and the real server', () => {
     await server?.stop();
   });
 
-  /** Streams the recording at twice real time; `fault` runs once the first final is in. */
+  /** Streams the recording at twice real time; `fault` runs 4 s into it (mid-phrase). */
   async function run(fault?: () => void): Promise<Run> {
     const events: StreamEvent[] = [];
     const out: Run = { transcript: '', events, faultAt: null, reconnectingAt: null };
-    let sawFinal = false;
+    let resumedAt: number | null = null;
     const session = new StreamSession({
       url: `ws://127.0.0.1:${proxy.port}/ws`,
       sourceLanguage: 'en',
@@ -53,23 +53,25 @@ describe('network faults between the session and the real server', () => {
       WebSocketImpl: WebSocket as unknown as WebSocketConstructor,
       onEvent: (e) => {
         events.push(e);
-        if (e.type === 'caption' && e.caption.kind === 'final' && e.caption.text) sawFinal = true;
         if (e.type === 'state' && e.state === 'reconnecting' && out.faultAt && !out.reconnectingAt) out.reconnectingAt = Date.now();
+        if (e.type === 'ready' && out.reconnectingAt) resumedAt = Date.now();
       },
     });
     session.start();
     const frame = 1600;
     for (let i = 0; i < pcm.length; i += frame) {
-      if (fault && sawFinal && out.faultAt === null) {
+      if (fault && out.faultAt === null && i >= 4 * 16000) {
         out.faultAt = Date.now();
         fault();
       }
       session.sendAudio(pcm.slice(i, i + frame).buffer);
       await sleep(50);
     }
-    // Until the session is live again and the backlog is confirmed.
+    // A fault must have been noticed and the session be back, with everything sent; then Stop
+    // makes the server finish every segment.
     const until = Date.now() + 60_000;
-    while ((session.state !== 'live' || session.bufferedSeconds > 1.5) && Date.now() < until) await sleep(200);
+    const recovered = () => !fault || resumedAt !== null;
+    while ((!recovered() || session.state !== 'live' || session.bufferedSeconds > 0) && Date.now() < until) await sleep(200);
     await session.stop();
     const finals = new Map<string, string>();
     for (const e of events) if (e.type === 'caption' && e.caption.kind === 'final') finals.set(e.caption.id, e.caption.text);
