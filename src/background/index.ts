@@ -6,6 +6,11 @@ import { showBadge } from './badge.ts';
 import { closeOffscreenDocument, ensureOffscreenDocument, hasOffscreenDocument } from './offscreen-document.ts';
 import { SessionManager } from './session-manager.ts';
 import { SessionStore } from './session-store.ts';
+import { loadSettings } from '../shared/settings.ts';
+import { chromeTranscriptStorage, TranscriptStore } from './transcript-store.ts';
+
+/** The manifest command that starts or stops captions on the current tab. */
+const TOGGLE_COMMAND = 'toggle-captions';
 
 const store = new SessionStore();
 
@@ -30,6 +35,12 @@ const manager = new SessionManager({
   },
   setBadge: showBadge,
   now: Date.now,
+  transcripts: new TranscriptStore(chromeTranscriptStorage),
+  // Title and URL are readable here thanks to activeTab (the popup or shortcut invoked us).
+  tabInfo: async (tabId) => {
+    const tab = await chrome.tabs.get(tabId);
+    return { ...(tab.title ? { title: tab.title } : {}), ...(tab.url ? { url: tab.url } : {}) };
+  },
 });
 
 // Every event waits for the store: after a restart the worker must know its sessions first.
@@ -52,6 +63,9 @@ listen('background', (msg, sender) => {
     case 'caption':
       void ready.then(() => manager.onCaption(msg.tabId, msg.caption));
       return undefined;
+    case 'translation':
+      void ready.then(() => manager.onTranslation(msg.tabId, msg.translation));
+      return undefined;
     case 'capture-ended':
       void ready.then(() => manager.onCaptureEnded(msg.tabId, msg.reason));
       return undefined;
@@ -60,4 +74,17 @@ listen('background', (msg, sender) => {
 
 chrome.tabs.onRemoved.addListener((tabId) => {
   void ready.then(() => manager.onTabRemoved(tabId));
+});
+
+// The keyboard shortcut (manifest `commands`) counts as invoking the extension on the active
+// tab, which is what tabCapture.getMediaStreamId needs, just like a click on the toolbar button.
+chrome.commands.onCommand.addListener((command, tab) => {
+  if (command !== TOGGLE_COMMAND || tab?.id === undefined) return;
+  const tabId = tab.id;
+  void ready
+    .then(() => manager.toggle(tabId, loadSettings))
+    .then((res) => {
+      if (!res.ok) console.warn(`[background] tab ${tabId}: shortcut start failed: ${res.error}`);
+    })
+    .catch((err) => console.error('[background] shortcut failed', err));
 });

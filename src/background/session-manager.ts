@@ -10,10 +10,12 @@ import type {
   ResponseOf,
   SessionUpdate,
   StartResult,
+  TranslationUpdate,
 } from '../shared/messages.ts';
 import { isActive, type TabSessionState } from '../shared/session-state.ts';
 import type { CaptionSettings } from '../shared/settings.ts';
 import type { SessionStore } from './session-store.ts';
+import type { TranscriptStore } from './transcript-store.ts';
 
 export interface BackgroundDeps {
   store: SessionStore;
@@ -30,6 +32,10 @@ export interface BackgroundDeps {
   toPopup(msg: PopupMessage): void;
   setBadge(tabId: number, state: TabSessionState | undefined): Promise<void>;
   now(): number;
+  /** The session transcripts (optional: routing works without them). */
+  transcripts?: TranscriptStore;
+  /** Title and address of the tab, for the transcript's header and file names. */
+  tabInfo?(tabId: number): Promise<{ title?: string; url?: string }>;
 }
 
 export class SessionManager {
@@ -41,7 +47,12 @@ export class SessionManager {
   start(tabId: number, settings: CaptionSettings): Promise<StartResult> {
     return this.serial(tabId, async () => {
       if (isActive(this.deps.store.get(tabId))) await this.stopNow(tabId);
-      await this.commit({ tabId, phase: 'starting', settings, startedAt: this.deps.now() });
+      const startedAt = this.deps.now();
+      await this.commit({ tabId, phase: 'starting', settings, startedAt });
+      if (this.deps.transcripts) {
+        const page = (await this.deps.tabInfo?.(tabId).catch(() => ({}))) ?? {};
+        await this.deps.transcripts.begin(tabId, startedAt, page);
+      }
       if (!(await this.deps.toTab(tabId, { to: 'content', type: 'state', state: this.deps.store.get(tabId)! }))) {
         await this.deps.injectContent(tabId).catch((err) => console.warn(`[background] tab ${tabId}: no captions overlay possible`, err));
       }
@@ -81,10 +92,23 @@ export class SessionManager {
   async onCaption(tabId: number, caption: CaptionUpdate): Promise<void> {
     void this.deps.toTab(tabId, { to: 'content', type: 'caption', caption });
     this.deps.toPopup({ to: 'popup', type: 'caption', tabId, caption });
+    await this.deps.transcripts?.onCaption(tabId, caption, this.deps.now());
     const state = this.deps.store.get(tabId);
     if (caption.kind === 'final' && caption.language && state && state.language !== caption.language) {
       await this.deps.store.update(tabId, { language: caption.language });
     }
+  }
+
+  /** A translation of finals: shown under them in the overlay, kept in the transcript. */
+  async onTranslation(tabId: number, translation: TranslationUpdate): Promise<void> {
+    void this.deps.toTab(tabId, { to: 'content', type: 'translation', translation });
+    await this.deps.transcripts?.onTranslation(tabId, translation);
+  }
+
+  /** Keyboard shortcut: Stop when the tab is captioned, else Start with the saved settings. */
+  async toggle(tabId: number, settings: () => Promise<CaptionSettings>): Promise<StartResult | { ok: true }> {
+    if (isActive(this.deps.store.get(tabId))) return this.stop(tabId);
+    return this.start(tabId, await settings());
   }
 
   /** The capture ended by itself; the offscreen document is already draining the session. */
@@ -98,6 +122,7 @@ export class SessionManager {
     await this.serial(tabId, async () => {
       await this.stopNow(tabId);
       await this.deps.store.remove(tabId);
+      await this.deps.transcripts?.remove(tabId);
     });
   }
 

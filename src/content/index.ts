@@ -1,25 +1,45 @@
 // Content script: shows the tab's captions over the page. It only renders what the
-// background sends (state and captions); it never talks to the server itself.
+// background sends (state, captions, translations); it never talks to the server itself.
+// Style comes from chrome.storage.sync and the caption position per site from
+// chrome.storage.local; both apply live.
 
-import { isMessageFor, sendRuntime, type CaptionUpdate } from '../shared/messages.ts';
+import { loadStyle, watchStyle, type CaptionStyle } from '../shared/caption-style.ts';
+import { t } from '../shared/i18n.ts';
+import { isMessageFor, sendRuntime, type CaptionUpdate, type TranslationUpdate } from '../shared/messages.ts';
 import { describePhase, describeTransport, isActive, type TabSessionState } from '../shared/session-state.ts';
 import { CaptionModel } from './caption-model.ts';
 import { CaptionOverlay, type StatusTone } from './overlay.ts';
+import { parsePlacement, placementKey, type Placement } from './placement.ts';
 import { VideoTracker } from './video-tracker.ts';
 
 /** How long an error stays on screen after the session ended with it. */
 const ERROR_VISIBLE_MS = 15_000;
 /** Let the last finals be read before the overlay goes away after Stop. */
 const AFTER_STOP_MS = 4_000;
+/** The fade after the silence timeout (ms). */
+const FADE_MS = 1_000;
 
 class CaptionController {
   private readonly model = new CaptionModel();
   private overlay: CaptionOverlay | null = null;
   private tracker: VideoTracker | null = null;
+  private style: CaptionStyle | null = null;
+  private placement: Placement | null = null;
   private renderTimer: ReturnType<typeof setTimeout> | undefined;
   private teardownTimer: ReturnType<typeof setTimeout> | undefined;
   /** Re-draws the status each second while it counts down to a reconnect. */
   private countdown: ReturnType<typeof setInterval> | undefined;
+  private readonly key = placementKey(location.origin);
+
+  constructor() {
+    void loadStyle().then((s) => this.setStyle(s), () => {});
+    watchStyle((s) => this.setStyle(s));
+    void chrome.storage.local.get(this.key).then((got) => this.setPlacement(parsePlacement(got[this.key])), () => {});
+    // Another tab of the same site moved its captions: follow, like a per-site preference should.
+    chrome.storage.onChanged.addListener((changes, area) => {
+      if (area === 'local' && this.key in changes) this.setPlacement(parsePlacement(changes[this.key].newValue));
+    });
+  }
 
   onState(state: TabSessionState | null): void {
     clearTimeout(this.teardownTimer);
@@ -45,9 +65,36 @@ class CaptionController {
     if (this.model.apply(caption, Date.now())) this.render();
   }
 
+  onTranslation(translation: TranslationUpdate): void {
+    if (this.model.setTranslation(translation, Date.now())) this.render();
+  }
+
+  private setStyle(style: CaptionStyle): void {
+    this.style = style;
+    this.model.configure({ maxLines: style.lines, lingerMs: style.hideAfterSeconds * 1000, fadeMs: FADE_MS });
+    this.overlay?.setStyle(style);
+    this.render();
+  }
+
+  private setPlacement(placement: Placement | null): void {
+    this.placement = placement;
+    this.overlay?.setPlacement(placement);
+  }
+
+  private savePlacement(placement: Placement | null): void {
+    this.placement = placement;
+    const done = placement ? chrome.storage.local.set({ [this.key]: placement }) : chrome.storage.local.remove(this.key);
+    done.catch((err: unknown) => console.warn('[captions] could not remember the position', err));
+  }
+
   private show(): void {
     if (this.overlay) return;
-    this.overlay = new CaptionOverlay();
+    this.overlay = new CaptionOverlay(
+      { region: t('overlayRegion'), move: t('overlayMove'), resize: t('overlayResize') },
+      { onPlacement: (p) => this.savePlacement(p) },
+    );
+    if (this.style) this.overlay.setStyle(this.style);
+    this.overlay.setPlacement(this.placement);
     this.overlay.mount();
     this.tracker = new VideoTracker((rect) => this.overlay?.place(rect));
     this.tracker.start();
@@ -79,7 +126,7 @@ function statusFor(state: TabSessionState): [string | null, StatusTone] {
     case 'live': {
       // Live and healthy: no status line. Lagging, dropping or on a fallback: say so.
       const transport = describeTransport(state);
-      return [transport ? `Live · ${transport}` : null, 'info'];
+      return [transport ? t('liveWithTransport', transport) : null, 'info'];
     }
     case 'reconnecting':
       return [describePhase(state), 'warn'];
@@ -94,6 +141,7 @@ chrome.runtime.onMessage.addListener((msg: unknown) => {
   if (!isMessageFor('content', msg)) return false;
   if (msg.type === 'state') controller.onState(msg.state);
   else if (msg.type === 'caption') controller.onCaption(msg.caption);
+  else if (msg.type === 'translation') controller.onTranslation(msg.translation);
   return false; // nothing to answer
 });
 

@@ -1,5 +1,5 @@
 // Styles of the caption overlay. They live inside its shadow root, so page CSS cannot reach
-// them and they cannot leak into the page.
+// them and they cannot leak into the page. User settings arrive as CSS variables.
 
 /** Inline on the host element: `!important` beats any page rule aimed at it. */
 export const HOST_STYLE = [
@@ -22,56 +22,95 @@ export const OVERLAY_CSS = `
   position: absolute;
   inset: 0;
   pointer-events: none;
-  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif;
-  font-size: var(--caption-size, 22px);
+  font-family: var(--caption-font, system-ui, sans-serif);
+  font-size: calc(var(--caption-auto-size, 22px) * var(--caption-scale, 1));
   line-height: 1.35;
 }
-.captions {
+/* One steady panel, like TV captions: text starts at the same edge, so committed words never
+   move sideways while the tail of a sentence is still being recognized. */
+.panel {
   position: absolute;
-  left: 50%;
-  bottom: var(--caption-bottom, 6%);
-  transform: translateX(-50%);
-  width: max-content;
-  max-width: 88%;
-  /* About three readable lines; older wrapped text scrolls off the top and fades. */
-  max-height: calc(1.35em * 4.3);
+  box-sizing: border-box;
+  padding: 0.25em 0.6em;
+  border-radius: 0.3em;
+  background: var(--caption-bg, rgba(8, 8, 8, 0.8));
+  color: var(--caption-color, #fff);
+  pointer-events: auto;
+  cursor: move;
+  touch-action: none;
+  user-select: none;
+  transition: opacity 0.4s ease;
+}
+.panel[data-empty="true"] { opacity: 0; pointer-events: none; }
+.panel:focus-visible { outline: 3px solid #4c9ffe; outline-offset: 2px; }
+.panel[data-dragging="true"] { outline: 2px dashed rgba(255, 255, 255, 0.7); outline-offset: 2px; }
+.lines {
+  /* The chosen number of lines; older wrapped text scrolls off the top and fades. */
+  max-height: calc(1.35em * var(--caption-rows, 3) + 0.1em);
   overflow: hidden;
   display: flex;
   flex-direction: column;
   justify-content: flex-end;
-  align-items: center;
-  gap: 0.12em;
 }
-/* Only when older text is cut off at the top: fade it instead of a hard edge. */
-.captions[data-overflow="true"] { mask-image: linear-gradient(to bottom, transparent 0, #000 1.2em); }
-.line {
+.lines[data-overflow="true"] { mask-image: linear-gradient(to bottom, transparent 0, #000 1.2em); }
+.cue { transition: opacity 0.9s ease; }
+.line, .translation {
   display: block;
-  max-width: 100%;
-  box-sizing: border-box;
-  padding: 0.06em 0.45em;
-  border-radius: 0.22em;
-  background: rgba(8, 8, 8, 0.86);
-  color: #fff;
-  text-align: center;
+  text-align: start;
   white-space: pre-wrap;
   overflow-wrap: anywhere;
   text-shadow: 0 1px 2px rgba(0, 0, 0, 0.6);
-  transition: opacity 0.9s ease, color 0.2s ease;
 }
-/* Partial text is still changing: dimmer and italic, so it reads as provisional. */
-.line[data-kind="partial"] { color: #cfd3d8; font-style: italic; }
-.line[data-age="1"] { opacity: 0.82; }
-.line[data-age="2"] { opacity: 0.6; }
-.line[data-age="3"], .line[data-age="4"] { opacity: 0.4; }
-.line[data-fading="true"] { opacity: 0; }
+/* The tail is provisional: a little dimmer, so it reads as "still being heard". */
+.tail { opacity: 0.72; }
+.translation { font-size: 0.92em; color: var(--caption-translation-color, #ffe08a); }
+.frame[data-display="original"] .translation { display: none; }
+.frame[data-display="translation"] .cue[data-translated="true"] .line { display: none; }
+.frame[data-display="translation"] .translation { font-size: 1em; }
+.cue[data-age="1"] { opacity: 0.88; }
+.cue[data-age="2"] { opacity: 0.72; }
+.cue[data-age="3"], .cue[data-age="4"], .cue[data-age="5"] { opacity: 0.6; }
+.cue[data-fading="true"] { opacity: 0; }
+.resize {
+  position: absolute;
+  top: 0;
+  bottom: 0;
+  inset-inline-end: -6px;
+  width: 12px;
+  cursor: ew-resize;
+  pointer-events: auto;
+}
+.resize::after {
+  content: "";
+  position: absolute;
+  top: 50%;
+  left: 4px;
+  width: 4px;
+  height: 24px;
+  margin-top: -12px;
+  border-radius: 2px;
+  background: rgba(255, 255, 255, 0.55);
+  opacity: 0;
+  transition: opacity 0.2s ease;
+}
+.panel:hover .resize::after, .panel:focus-within .resize::after { opacity: 1; }
+.sr-only {
+  position: absolute;
+  width: 1px;
+  height: 1px;
+  overflow: hidden;
+  clip-path: inset(50%);
+  white-space: nowrap;
+}
 .status {
   position: absolute;
   top: 10px;
-  left: 10px;
+  inset-inline-start: 10px;
   max-width: calc(100% - 20px);
   box-sizing: border-box;
   padding: 4px 10px;
   border-radius: 999px;
+  font-family: system-ui, sans-serif;
   font-size: 13px;
   line-height: 1.4;
   color: #fff;
@@ -79,8 +118,8 @@ export const OVERLAY_CSS = `
 }
 .status[hidden] { display: none; }
 .status[data-tone="error"] { background: rgba(176, 0, 32, 0.92); }
-.status[data-tone="warn"] { background: rgba(154, 103, 0, 0.92); }
+.status[data-tone="warn"] { background: rgba(122, 82, 0, 0.94); }
 @media (prefers-reduced-motion: reduce) {
-  .line { transition: none; }
+  .cue, .panel, .resize::after { transition: none; }
 }
 `;

@@ -61,6 +61,10 @@ export class VideoTracker {
   private poll: ReturnType<typeof setInterval> | undefined;
   private readonly resizeObserver = new ResizeObserver(() => this.schedule());
   private readonly onEvent = () => this.schedule();
+  /** Players are swapped without media events on SPA sites: watch for videos coming and going. */
+  private readonly mutations = new MutationObserver((records) => {
+    if (records.some((r) => [...r.addedNodes, ...r.removedNodes].some(holdsVideo))) this.schedule();
+  });
 
   constructor(private readonly onChange: (rect: Rect | null, video: HTMLVideoElement | null) => void) {}
 
@@ -72,6 +76,10 @@ export class VideoTracker {
     window.addEventListener('scroll', this.onEvent, { capture: true, passive: true });
     window.addEventListener('resize', this.onEvent, { passive: true });
     document.addEventListener('fullscreenchange', this.onEvent);
+    // SPA navigations (history.pushState, back/forward) often replace the player.
+    window.addEventListener('popstate', this.onEvent);
+    navigationApi()?.addEventListener('navigatesuccess', this.onEvent);
+    this.mutations.observe(document.documentElement, { childList: true, subtree: true });
     // Players appear and move without events we can see (SPA navigation, layout changes).
     this.poll = setInterval(this.onEvent, 1000);
     this.update();
@@ -84,6 +92,9 @@ export class VideoTracker {
     window.removeEventListener('scroll', this.onEvent, { capture: true });
     window.removeEventListener('resize', this.onEvent);
     document.removeEventListener('fullscreenchange', this.onEvent);
+    window.removeEventListener('popstate', this.onEvent);
+    navigationApi()?.removeEventListener('navigatesuccess', this.onEvent);
+    this.mutations.disconnect();
     clearInterval(this.poll);
     cancelAnimationFrame(this.frame);
     this.frame = 0;
@@ -118,4 +129,18 @@ export class VideoTracker {
     this.rect = rect;
     this.onChange(rect, picked);
   }
+}
+
+/** Whether a node added or removed from the page is (or contains) a video. */
+function holdsVideo(node: Node): boolean {
+  if (!(node instanceof Element)) return false;
+  return node.localName === 'video' || (node.childElementCount > 0 && node.querySelector('video') !== null);
+}
+
+/**
+ * The Navigation API: its events are DOM events, so this isolated-world script hears the
+ * page's own history.pushState navigations (patching pushState here would not see them).
+ */
+function navigationApi(): EventTarget | undefined {
+  return (window as unknown as { navigation?: EventTarget }).navigation;
 }

@@ -1,3 +1,4 @@
+import { displayLanguageName, t } from '../shared/i18n.ts';
 import { LANGUAGES } from '../shared/languages.ts';
 import { ENGINES, validateServerUrl, type CaptionSettings, type EngineChoice } from '../shared/settings.ts';
 
@@ -11,23 +12,23 @@ export function SettingsForm({ settings, disabled, onChange }: Props) {
   const urlError = validateServerUrl(settings.serverUrl);
   return (
     <fieldset class="settings" disabled={disabled}>
-      <legend class="visually-hidden">Caption settings</legend>
+      <legend class="visually-hidden">{t('settingsLegend')}</legend>
       <LanguageField
         id="source-language"
-        label="Spoken language"
+        label={t('spokenLanguage')}
         value={settings.sourceLanguage}
-        first={{ value: 'auto', label: 'Detect automatically' }}
+        first={{ value: 'auto', label: t('detectAutomatically') }}
         onChange={(sourceLanguage) => onChange({ sourceLanguage })}
       />
       <LanguageField
         id="target-language"
-        label="Translate to"
+        label={t('translateTo')}
         value={settings.targetLanguage}
-        first={{ value: '', label: 'No translation' }}
+        first={{ value: '', label: t('noTranslation') }}
         onChange={(targetLanguage) => onChange({ targetLanguage })}
       />
       <div class="field">
-        <label for="engine">Engine</label>
+        <label for="engine">{t('engine')}</label>
         <select id="engine" value={settings.engine} onChange={(e) => onChange({ engine: e.currentTarget.value as EngineChoice })}>
           {ENGINES.map((e) => (
             <option key={e.value} value={e.value}>
@@ -37,7 +38,7 @@ export function SettingsForm({ settings, disabled, onChange }: Props) {
         </select>
       </div>
       <div class="field">
-        <label for="server-url">Server address</label>
+        <label for="server-url">{t('serverAddress')}</label>
         <input
           id="server-url"
           type="url"
@@ -54,7 +55,7 @@ export function SettingsForm({ settings, disabled, onChange }: Props) {
           </p>
         )}
       </div>
-      {disabled && <p class="hint">Stop captions to change settings.</p>}
+      {disabled && <p class="hint">{t('stopToChange')}</p>}
     </fieldset>
   );
 }
@@ -76,7 +77,7 @@ function LanguageField({ id, label, value, first, onChange }: LanguageFieldProps
         <option value={first.value}>{first.label}</option>
         {LANGUAGES.map((l) => (
           <option key={l.code} value={l.code}>
-            {l.name}
+            {displayLanguageName(l.code) ?? l.name}
           </option>
         ))}
       </select>

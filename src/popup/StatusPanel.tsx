@@ -1,7 +1,8 @@
+import { displayLanguageName, t } from '../shared/i18n.ts';
 import { languageName } from '../shared/languages.ts';
 import type { CaptionUpdate } from '../shared/messages.ts';
 import { useEffect, useState } from 'preact/hooks';
-import { describePhase, MODE_LABEL, type TabSessionState } from '../shared/session-state.ts';
+import { describePhase, modeLabel, type TabSessionState } from '../shared/session-state.ts';
 
 interface Props {
   state: TabSessionState | null;
@@ -12,10 +13,10 @@ interface Props {
 export function StatusPanel({ state, lastCaption }: Props) {
   const phase = state?.phase ?? 'off';
   const now = useNow(phase === 'reconnecting');
-  const text = state ? describePhase(state, now) : 'Captions are off for this tab.';
-  const language = state?.language ? languageName(state.language) : '';
+  const text = state ? describePhase(state, now) : t('captionsOff');
+  const language = state?.language ? (displayLanguageName(state.language) ?? languageName(state.language)) : '';
   return (
-    <section class="status" aria-label="Status">
+    <section class="status" aria-label={t('statusHeading')}>
       <p id="status" class="status-line" data-phase={phase} role="status" aria-live="polite">
         <span class="dot" aria-hidden="true" />
         {text}
@@ -24,7 +25,7 @@ export function StatusPanel({ state, lastCaption }: Props) {
         <dl class="details">
           {language && (
             <>
-              <dt>{state.settings.sourceLanguage === 'auto' ? 'Detected language' : 'Language'}</dt>
+              <dt>{state.settings.sourceLanguage === 'auto' ? t('detectedLanguage') : t('language')}</dt>
               <dd id="detected-language" data-language={state.language}>
                 {language}
               </dd>
@@ -32,19 +33,19 @@ export function StatusPanel({ state, lastCaption }: Props) {
           )}
           {state.mode && (
             <>
-              <dt>Mode</dt>
+              <dt>{t('transportModeLabel')}</dt>
               <dd id="transport-mode" data-mode={state.mode}>
-                {MODE_LABEL[state.mode]}
+                {modeLabel(state.mode)}
               </dd>
-              <dt>Behind live</dt>
-              <dd id="behind-seconds">{`${state.behindSeconds ?? 0} s`}</dd>
-              <dt>Dropped</dt>
-              <dd id="dropped-seconds">{`${state.droppedSeconds ?? 0} s`}</dd>
+              <dt>{t('behindLiveLabel')}</dt>
+              <dd id="behind-seconds">{t('secondsValue', state.behindSeconds ?? 0)}</dd>
+              <dt>{t('droppedLabel')}</dt>
+              <dd id="dropped-seconds">{t('secondsValue', state.droppedSeconds ?? 0)}</dd>
             </>
           )}
           {state.engine && (
             <>
-              <dt>Engine</dt>
+              <dt>{t('engine')}</dt>
               <dd id="server-engine">{state.model ? `${state.engine} · ${state.model}` : state.engine}</dd>
             </>
           )}

@@ -73,6 +73,8 @@ export type BackgroundMessage =
   | { to: 'background'; type: 'session-update'; tabId: number; update: SessionUpdate }
   /** Offscreen: a caption for a tab. */
   | { to: 'background'; type: 'caption'; tabId: number; caption: CaptionUpdate }
+  /** Offscreen (or whoever translates): a translation of finals of a tab. */
+  | { to: 'background'; type: 'translation'; tabId: number; translation: TranslationUpdate }
   /** Offscreen: a tab's capture ended by itself (tab closed, capture revoked). */
   | { to: 'background'; type: 'capture-ended'; tabId: number; reason: string };
 

@@ -2,6 +2,7 @@
 // persists it in chrome.storage.session (so it survives service-worker restarts), and the
 // popup and content script render it.
 
+import { t } from './i18n.ts';
 import type { CaptionSettings } from './settings.ts';
 
 /**
@@ -17,11 +18,10 @@ export type SessionPhase = 'starting' | 'connecting' | 'live' | 'reconnecting' |
  */
 export type TransportMode = 'streaming' | 'legacy' | 'rest';
 
-export const MODE_LABEL: Record<TransportMode, string> = {
-  streaming: 'streaming',
-  legacy: 'legacy chunks',
-  rest: 'REST chunks',
-};
+/** The mode in the UI language ("legacy chunks"). */
+export function modeLabel(mode: TransportMode): string {
+  return t(mode === 'legacy' ? 'modeLegacy' : mode === 'rest' ? 'modeRest' : 'modeStreaming');
+}
 
 export interface TabSessionState {
   tabId: number;
@@ -93,29 +93,29 @@ export function describePhase(
 /** "REST chunks · 12.3 s behind · 4 s dropped": what a user needs to trust the captions. */
 export function describeTransport(s: Pick<TabSessionState, 'mode' | 'behindSeconds' | 'droppedSeconds'>): string {
   const parts: string[] = [];
-  if (s.mode && s.mode !== 'streaming') parts.push(MODE_LABEL[s.mode]);
-  // A few seconds of unconfirmed audio is the sentence being spoken; more is real lag.
-  if ((s.behindSeconds ?? 0) >= 8) parts.push(`${Math.round(s.behindSeconds!)} s behind`);
-  if ((s.droppedSeconds ?? 0) > 0) parts.push(`${Math.round(s.droppedSeconds! * 10) / 10} s of audio dropped`);
+  if (s.mode && s.mode !== 'streaming') parts.push(modeLabel(s.mode));
+  // A few seconds waiting is the usual pace of a stream; more is real lag.
+  if ((s.behindSeconds ?? 0) >= 8) parts.push(t('behindLive', Math.round(s.behindSeconds!)));
+  if ((s.droppedSeconds ?? 0) > 0) parts.push(t('audioDropped', Math.round(s.droppedSeconds! * 10) / 10));
   return parts.join(' · ');
 }
 
 function describePhaseOnly(s: Pick<TabSessionState, 'phase' | 'attempt' | 'error' | 'retryAt'>, now: number): string {
   switch (s.phase) {
     case 'starting':
-      return 'Starting…';
+      return t('phaseStarting');
     case 'connecting':
-      return 'Connecting to the server…';
+      return t('phaseConnecting');
     case 'live':
-      return 'Live';
+      return t('phaseLive');
     case 'reconnecting':
-      return `${s.error ?? 'Connection lost'}. Reconnecting in ${retryCountdown(s.retryAt, now)} s (attempt ${s.attempt ?? 1})…`;
+      return t('phaseReconnecting', s.error ?? t('connectionLost'), retryCountdown(s.retryAt, now), s.attempt ?? 1);
     case 'stopping':
-      return 'Finishing the last captions…';
+      return t('phaseStopping');
     case 'stopped':
-      return 'Stopped';
+      return t('phaseStopped');
     case 'error':
-      return s.error ? `Error: ${s.error}` : 'Error';
+      return s.error ? t('phaseError', s.error) : t('phaseErrorPlain');
   }
 }
 

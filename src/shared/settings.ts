@@ -1,5 +1,7 @@
 // User settings, persisted in chrome.storage.sync so they follow the user's Chrome profile.
 
+import { t } from './i18n.ts';
+
 export type EngineChoice = 'default' | 'whisper' | 'sphinx';
 
 export interface CaptionSettings {
@@ -19,9 +21,9 @@ export const DEFAULT_SETTINGS: CaptionSettings = {
 };
 
 export const ENGINES: readonly { value: EngineChoice; label: string }[] = [
-  { value: 'default', label: 'Server default' },
-  { value: 'whisper', label: 'Whisper (accurate, multilingual)' },
-  { value: 'sphinx', label: 'Sphinx (fast, English only)' },
+  { value: 'default', label: t('engineDefault') },
+  { value: 'whisper', label: t('engineWhisper') },
+  { value: 'sphinx', label: t('engineSphinx') },
 ];
 
 const STORAGE_KEY = 'settings';
@@ -32,9 +34,9 @@ export function validateServerUrl(raw: string): string | null {
   try {
     url = new URL(raw.trim());
   } catch {
-    return 'Enter a full address such as ws://localhost:7860/ws';
+    return t('urlInvalid');
   }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') return 'The address must start with ws:// or wss://';
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') return t('urlScheme');
   return null;
 }
 

@@ -104,7 +104,7 @@ describe('extension end to end (real Chromium, real server)', () => {
         if (lines >= 2) {
           overlayOverVideo = await page.evaluate(() => {
             const host = document.querySelector('tab-captions-overlay') as HTMLElement;
-            const box = host.shadowRoot!.querySelector('.captions')!.getBoundingClientRect();
+            const box = host.shadowRoot!.querySelector('.panel')!.getBoundingClientRect();
             const vid = document.getElementById('player')!.getBoundingClientRect();
             return {
               placement: host.dataset.placement,
@@ -266,7 +266,7 @@ describe('extension end to end (real Chromium, real server)', () => {
     const overlayBox = (p: Page) =>
       p.evaluate(() => {
         const host = document.querySelector('tab-captions-overlay') as HTMLElement | null;
-        const box = host?.shadowRoot?.querySelector('.captions')?.getBoundingClientRect();
+        const box = host?.shadowRoot?.querySelector('.panel')?.getBoundingClientRect();
         return {
           placement: host?.dataset.placement,
           inTopLayer: !!host?.matches(':popover-open'),

@@ -2,6 +2,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { SessionManager, type BackgroundDeps } from '../../src/background/session-manager.ts';
 import { SessionStore, type SessionStorage } from '../../src/background/session-store.ts';
+import { TranscriptStore } from '../../src/background/transcript-store.ts';
 import type { ContentMessage, OffscreenMessage, PopupMessage } from '../../src/shared/messages.ts';
 import type { TabSessionState } from '../../src/shared/session-state.ts';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings.ts';
@@ -167,5 +168,37 @@ describe('SessionManager', () => {
     expect(t.manager.contentState(10)).toBeNull();
     await t.manager.start(10, DEFAULT_SETTINGS);
     expect(t.manager.contentState(10)).toMatchObject({ tabId: 10, phase: 'starting' });
+  });
+});
+
+describe('SessionManager: shortcut, translations, transcript', () => {
+  it('toggle starts an idle tab with the saved settings and stops a captioned one', async () => {
+    const t = setup();
+    const saved = { ...DEFAULT_SETTINGS, engine: 'sphinx' as const };
+    expect(await t.manager.toggle(3, async () => saved)).toEqual({ ok: true });
+    expect(t.toOffscreen.at(-1)).toMatchObject({ type: 'start', tabId: 3, settings: saved });
+    await t.manager.onSessionUpdate(3, { phase: 'live' });
+    expect(await t.manager.toggle(3, async () => saved)).toEqual({ ok: true });
+    expect(t.toOffscreen.at(-1)).toMatchObject({ type: 'stop', tabId: 3 });
+    expect(t.store.get(3)?.phase).toBe('stopped');
+  });
+
+  it('forwards translations to the tab and keeps finals and translations in the transcript', async () => {
+    const t = setup();
+    const data: Record<string, unknown> = {};
+    t.deps.transcripts = new TranscriptStore({
+      set: async (items) => void Object.assign(data, structuredClone(items)),
+      remove: async (key) => void delete data[key],
+      getKey: async (key) => data[key],
+    });
+    t.deps.tabInfo = async () => ({ title: 'Talk', url: 'https://example.org/talk' });
+    await t.manager.start(4, DEFAULT_SETTINGS);
+    await t.manager.onCaption(4, { kind: 'final', id: 'c:0', segmentId: 0, text: 'Hello there.', start: 0, end: 1 });
+    const translation = { ids: ['c:0'], text: 'Hola.', language: 'es', provider: 'server' as const };
+    await t.manager.onTranslation(4, translation);
+    expect(t.toTab.at(-1)).toEqual([4, { to: 'content', type: 'translation', translation }]);
+    expect(data['transcript:4']).toMatchObject({ title: 'Talk', entries: [{ text: 'Hello there.', translation: 'Hola.' }] });
+    await t.manager.onTabRemoved(4);
+    expect(data['transcript:4']).toBeUndefined();
   });
 });

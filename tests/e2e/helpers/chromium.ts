@@ -26,7 +26,14 @@ export interface ExtensionBrowser {
   close(): Promise<void>;
 }
 
-export async function launchWithExtension(distDir: string): Promise<ExtensionBrowser> {
+export interface LaunchOptions {
+  /** Extra Chromium switches, e.g. `--lang=ar` for the Arabic UI. */
+  args?: string[];
+  /** Extra environment (Chromium on Linux also reads the UI language from LANGUAGE). */
+  env?: Record<string, string>;
+}
+
+export async function launchWithExtension(distDir: string, options: LaunchOptions = {}): Promise<ExtensionBrowser> {
   const executablePath = findChromium();
   if (!executablePath) throw new Error('No Chromium found (set CHROMIUM_PATH)');
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tab-captions-e2e-'));
@@ -48,7 +55,9 @@ export async function launchWithExtension(distDir: string): Promise<ExtensionBro
       '--disable-sync',
       '--autoplay-policy=no-user-gesture-required',
       '--window-size=1280,800',
+      ...(options.args ?? []),
     ],
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
     defaultViewport: { width: 1280, height: 800 },
   });
   const extensionId = await browser.installExtension(distDir);

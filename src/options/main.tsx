@@ -1,0 +1,7 @@
+import { render } from 'preact';
+import { localizeDocument, t } from '../shared/i18n.ts';
+import { OptionsApp } from './OptionsApp.tsx';
+
+localizeDocument();
+document.title = t('optionsTitle');
+render(<OptionsApp />, document.getElementById('app')!);
