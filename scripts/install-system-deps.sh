@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the server and the tests need, only where missing:
-# PocketSphinx (the sphinx engine), Chromium (end-to-end tests), sox and espeak-ng (audio tools).
+# PocketSphinx (the sphinx engine), Apertium (offline translation: apertium-apy + the eng-spa pair), Chromium (end-to-end tests), sox and espeak-ng (audio tools).
 set -euo pipefail
 
 # "server": what `npm run server` needs; "all" (default): also what the tests need.
@@ -8,7 +8,7 @@ server_packages=(pocketsphinx pocketsphinx-en-us libpocketsphinx3 libsphinxbase3
 if [ "${1:-all}" = "server" ]; then
   packages=("${server_packages[@]}")
 else
-  packages=("${server_packages[@]}" chromium sox espeak-ng)
+  packages=("${server_packages[@]}" apertium-apy apertium-eng-spa chromium sox espeak-ng)
 fi
 missing=()
 for p in "${packages[@]}"; do

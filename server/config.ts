@@ -1,6 +1,7 @@
 // Server settings from command-line flags, then environment variables, then defaults.
 import { parseArgs } from 'node:util';
 import os from 'node:os';
+import type { TranslateConfig } from './translate/service.ts';
 
 export interface ServerConfig {
   port: number;
@@ -41,6 +42,8 @@ export interface ServerConfig {
   tlsKey?: string;
   /** Open WebSockets one client address may hold. */
   maxConnectionsPerIp: number;
+  /** Caption translation (POST /translate, pushed translations); undefined: off. */
+  translate?: TranslateConfig;
 }
 
 export const HELP = `Usage: npm run server -- [options]
@@ -62,6 +65,12 @@ export const HELP = `Usage: npm run server -- [options]
   --tls-cert F          PEM certificate: serve https/wss (env TLS_CERT; needs --tls-key)
   --tls-key F           PEM private key (env TLS_KEY)
   --max-connections-per-ip N  open WebSockets per client address (env MAX_CONNECTIONS_PER_IP, default 8)
+  --translate B         apertium | libretranslate | deepl: serve POST /translate and push translations (env TRANSLATE)
+  --apertium-pairs DIR  Apertium pair modes (default /usr/share/apertium/modes; packages apertium-apy, apertium-eng-spa)
+  --libretranslate-url U  LibreTranslate server, e.g. https://libretranslate.com (env LIBRETRANSLATE_URL)
+  --libretranslate-key K  its API key (env LIBRETRANSLATE_API_KEY)
+  --deepl-key K         DeepL API key (env DEEPL_API_KEY; keys ending :fx use the free API)
+  --deepl-url U         DeepL API address (env DEEPL_URL; default from the key)
   --quiet               log errors only
   --help                this text
 `;
@@ -98,6 +107,12 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'max-connections-per-ip': { type: 'string' },
+      translate: { type: 'string' },
+      'apertium-pairs': { type: 'string' },
+      'libretranslate-url': { type: 'string' },
+      'libretranslate-key': { type: 'string' },
+      'deepl-key': { type: 'string' },
+      'deepl-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -120,7 +135,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   const tlsCert = values['tls-cert'] ?? env.TLS_CERT;
   const tlsKey = values['tls-key'] ?? env.TLS_KEY;
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new Error('--tls-cert and --tls-key go together');
+  const translate = parseTranslate(values, env);
   return {
+    ...(translate ? { translate } : {}),
     port: num('port', values.port ?? env.PORT, 7860, 0, 65535),
     host: values.host ?? env.HOST ?? '127.0.0.1',
     engine: engine === 'faster-whisper' ? 'whisper' : engine,
@@ -150,4 +167,30 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       100_000,
     ),
   };
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+function parseTranslate(values: Values, env: NodeJS.ProcessEnv): TranslateConfig | undefined {
+  const str = (k: string, e: string) => (typeof values[k] === 'string' ? (values[k] as string) : env[e]) || undefined;
+  const backend = str('translate', 'TRANSLATE');
+  if (backend === undefined || backend === 'none') return undefined;
+  switch (backend) {
+    case 'apertium':
+      return { backend, apertiumPairs: str('apertium-pairs', 'APERTIUM_PAIRS') };
+    case 'libretranslate': {
+      const url = str('libretranslate-url', 'LIBRETRANSLATE_URL');
+      if (!url || !/^https?:\/\//.test(url)) throw new Error('--translate libretranslate needs --libretranslate-url http(s)://…');
+      return { backend, libretranslateUrl: url, libretranslateKey: str('libretranslate-key', 'LIBRETRANSLATE_API_KEY') };
+    }
+    case 'deepl': {
+      const key = str('deepl-key', 'DEEPL_API_KEY');
+      if (!key) throw new Error('--translate deepl needs --deepl-key (or DEEPL_API_KEY)');
+      const url = str('deepl-url', 'DEEPL_URL');
+      if (url !== undefined && !/^https?:\/\//.test(url)) throw new Error('--deepl-url must start with http:// or https://');
+      return { backend, deeplKey: key, ...(url ? { deeplUrl: url.replace(/\/+$/, '') } : {}) };
+    }
+    default:
+      throw new Error(`--translate must be "apertium", "libretranslate", "deepl" or "none" (got "${backend}")`);
+  }
 }

@@ -13,6 +13,8 @@ import { metrics } from './metrics.ts';
 import { ConnectionGuard, checkUpgrade, refuseUpgrade, selectProtocol, tokenMatches } from './security/guard.ts';
 import { createHttpServer } from './security/tls.ts';
 import { closeReason } from './close-reason.ts';
+import type { TranslationService } from './translate/service.ts';
+import { createTranslateHandler } from './translate/translate-http.ts';
 
 export const WS_PATH = '/ws';
 
@@ -23,7 +25,12 @@ export interface TranscriptionServer {
   close(): Promise<void>;
 }
 
-export function createTranscriptionServer(config: ServerConfig, engines: EngineRegistry, log: Logger): TranscriptionServer {
+export function createTranscriptionServer(
+  config: ServerConfig,
+  engines: EngineRegistry,
+  log: Logger,
+  translation: TranslationService | null = null,
+): TranscriptionServer {
   const sessions = new Set<Session>();
   const startedAt = Date.now();
   let closing = false;
@@ -31,6 +38,7 @@ export function createTranscriptionServer(config: ServerConfig, engines: EngineR
   const guard = new ConnectionGuard(config, log);
   // REST uploads (POST /transcribe) share the session limit with streaming sessions.
   const transcribeHandler = createTranscribeHandler({ config, engines, log, sessionCount: () => sessions.size });
+  const translateHandler = createTranslateHandler(config, translation, log);
   metrics.trackSessions(() => sessions.size);
   const httpServer = createHttpServer(config, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -44,7 +52,11 @@ export function createTranscriptionServer(config: ServerConfig, engines: EngineR
         sessions: sessions.size,
         maxSessions: config.maxSessions,
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+        translation: translation?.backend.name ?? null,
       });
+    }
+    if (url.pathname === '/translate' || url.pathname === '/languages') {
+      return void translateHandler(req, res, url.pathname);
     }
     if (req.method === 'POST' && url.pathname === '/transcribe') {
       if (closing) return json(res, 503, { success: false, error: 'the server is shutting down' });
@@ -60,7 +72,7 @@ export function createTranscriptionServer(config: ServerConfig, engines: EngineR
       });
       return;
     }
-    json(res, 404, { error: 'not found', endpoints: ['GET /health', 'GET /metrics', 'POST /transcribe', `WebSocket ${WS_PATH}`] });
+    json(res, 404, { error: 'not found', endpoints: ['GET /health', 'GET /metrics', 'POST /transcribe', 'POST /translate', 'GET /languages', `WebSocket ${WS_PATH}`] });
   });
 
   const wss = new WebSocketServer({
@@ -97,6 +109,7 @@ export function createTranscriptionServer(config: ServerConfig, engines: EngineR
       config,
       engines,
       log,
+      translation,
       onClosed: (s) => sessions.delete(s),
     });
     sessions.add(session);

@@ -4,6 +4,7 @@ import { loadEngines } from './engine-loader.ts';
 import { createTranscriptionServer, WS_PATH } from './http-server.ts';
 import { createLogger } from './log.ts';
 import { schemes } from './security/tls.ts';
+import { createTranslationService } from './translate/service.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -19,7 +20,9 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.quiet);
   const engines = await loadEngines(config, log);
-  const server = createTranscriptionServer(config, engines, log);
+  const translation = await createTranslationService(config, log);
+  if (translation) log.info(`translation: ${translation.backend.name} (POST /translate, GET /languages)`);
+  const server = createTranscriptionServer(config, engines, log, translation);
   const address = await server.listen();
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const engine = engines.default.info;
@@ -35,6 +38,7 @@ async function main(): Promise<void> {
     log.info(`${signal}: finishing finals and closing ${server.sessions.size} session(s)`);
     await server.close();
     await engines.close();
+    await translation?.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -23,6 +23,8 @@ import type { Logger } from './log.ts';
 import { FinalReplay, ResumeRegistry, newResumeToken } from './resume.ts';
 import { metrics } from './metrics.ts';
 import { closeReason } from './close-reason.ts';
+import type { TranslationService } from './translate/service.ts';
+import { normalizeLanguage } from '../src/shared/language-codes.ts';
 
 /** Protocol 2 sessions that sent ready and are alive: the ones a reconnecting client may resume. */
 const resumables = new ResumeRegistry<Session>();
@@ -36,7 +38,12 @@ export interface SessionDeps {
   engines: EngineRegistry;
   log: Logger;
   onClosed(session: Session): void;
+  /** Configured translation: finals are pushed translated when init asks for a target. */
+  translation?: TranslationService | null;
 }
+
+/** How long `stop` waits for translations still in flight before saying `done`. */
+const TRANSLATION_DRAIN_MS = 10_000;
 
 export class Session {
   readonly id = randomUUID();
@@ -51,6 +58,10 @@ export class Session {
   private wavAnswers = false;
   private wavTexts: string[] = [];
   private language = 'en';
+  /** init's targetLanguage when this server translates; null: no pushed translations. */
+  private targetLanguage: string | null = null;
+  private readonly translating = new Set<Promise<void>>();
+  private translationFailed = false;
   /** The client's current socket; a resume replaces it. */
   private ws: WebSocket;
   private detachSocket: () => void = () => {};
@@ -192,6 +203,8 @@ export class Session {
         `the ${engine.info.name} engine transcribes ${languages.join(', ')} only, not "${msg.sourceLanguage}"; choose auto-detect or another engine`,
       );
     }
+    const target = msg.targetLanguage === 'none' ? null : normalizeLanguage(msg.targetLanguage);
+    this.targetLanguage = this.deps.translation && target ? target : null;
     this.language = msg.sourceLanguage !== 'auto' ? baseLanguage(msg.sourceLanguage) : languages === 'multi' ? '' : languages[0]!;
     try {
       const starting = engine.createRecognizer({ language: msg.sourceLanguage });
@@ -214,6 +227,7 @@ export class Session {
       }
       return this.fatal('engine_error', `could not start the ${engine.info.name} engine: ${(err as Error).message}`);
     }
+    const pairProblem = this.legacy ? null : await this.checkTranslationPair();
     if (this.state !== 'starting') {
       await this.pipeline.close();
       return;
@@ -232,9 +246,11 @@ export class Session {
         ...(choice.notice ? { notice: choice.notice } : {}),
         resumeToken: this.resumeToken,
       };
+      if (this.targetLanguage) this.readyMsg.translation = this.targetLanguage;
       // A failed resume (resume_failed already sent) continues as this new session.
       this.send(msg.resume ? { ...this.readyMsg, resumed: false, receivedSamples: 0 } : this.readyMsg);
       resumables.add(this);
+      if (pairProblem) this.error('translation_failed', pairProblem, false);
     }
     this.deps.log.info(
       `session ${this.id}: ${engine.info.name} (${this.legacy ? 'original protocol' : 'protocol 2'}, ${audio.sampleRate} Hz ${audio.channels} ch, language ${msg.sourceLanguage})`,
@@ -253,6 +269,7 @@ export class Session {
     if (this.state !== 'streaming') return;
     this.state = 'stopping';
     await this.pipeline?.flush();
+    await this.drainTranslations();
     this.send({ type: 'done' });
     this.close(CloseCode.normal, 'stopped');
   }
@@ -325,10 +342,50 @@ export class Session {
           const final: FinalMessage = { type: 'final', ...f, language };
           this.replay.add(final); // also while detached: a resumed client gets it then
           this.send(final);
+          this.pushTranslation(final);
         }
       },
       error: (code, message, fatal) => (fatal ? this.fatal(code as ErrorCode, message) : this.error(code, message, false)),
     };
+  }
+
+  // ------------------------------------------------------------ translation
+
+  /** Translates a final into init's target language and sends it after the final. */
+  private pushTranslation(final: FinalMessage): void {
+    const service = this.deps.translation;
+    const target = this.targetLanguage;
+    const source = normalizeLanguage(final.language);
+    if (!service || !target || !source || source === target || !final.text.trim()) return;
+    const job = service
+      .translate([final.text], source, target)
+      .then(([text]) => this.send({ type: 'translation', segmentId: final.segmentId, text: text ?? '', language: target }))
+      .catch((err: Error) => {
+        // Once per session: captions go on untranslated; the client may translate itself.
+        if (this.translationFailed) return;
+        this.translationFailed = true;
+        this.error('translation_failed', `captions are not translated: ${err.message}`, false);
+      })
+      .finally(() => this.translating.delete(job));
+    this.translating.add(job);
+  }
+
+  /** Drops the target (and says why) when the back end lacks the pair; null when all is well. */
+  private async checkTranslationPair(): Promise<string | null> {
+    const service = this.deps.translation;
+    const target = this.targetLanguage;
+    if (!service || !target || !this.language || this.language === target) return null;
+    if (await service.supports(this.language, target)) return null;
+    this.targetLanguage = null;
+    this.translationFailed = true;
+    return `captions are not translated: the server's ${service.backend.name} back end has no ${this.language}→${target} pair`;
+  }
+
+  private async drainTranslations(): Promise<void> {
+    if (this.translating.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.translating), new Promise((r) => (timer = setTimeout(r, TRANSLATION_DRAIN_MS)))]);
+    clearTimeout(timer);
   }
 
   // ------------------------------------------------------------ resume
@@ -381,7 +438,11 @@ export class Session {
     this.touch();
     // Synchronous from here on: no final can slip between the replay and live sending.
     this.send({ ...this.readyMsg!, resumed: true, receivedSamples: this.receivedSamples });
-    for (const f of this.replay.after(req.lastSegmentId)) this.send(f);
+    for (const f of this.replay.after(req.lastSegmentId)) {
+      this.send(f);
+      // Its translation may have been dropped with the old socket: translate it again.
+      this.pushTranslation(f);
+    }
     const lost = req.audioOffset !== undefined ? `; ${req.audioOffset - this.receivedSamples} samples lost in transit` : '';
     this.deps.log.info(`session ${this.id}: resumed at sample ${this.receivedSamples}${lost}`);
   }

@@ -35,8 +35,10 @@ export type StreamEvent =
   /** `reason` is plain words (why we reconnect or failed); `retryInMs` while reconnecting. */
   | { type: 'state'; state: StreamState; attempt?: number; retryInMs?: number; reason?: string }
   /** The server accepted the session. `legacy`: a server of the original design (no `ready`). */
-  | { type: 'ready'; legacy: boolean; engine: string; model: string; notice?: string; resumed?: boolean }
+  | { type: 'ready'; legacy: boolean; engine: string; model: string; notice?: string; resumed?: boolean; translation?: string }
   | { type: 'caption'; caption: CaptionUpdate }
+  /** The server's translation of the final with caption id `id` (same id scheme as captions). */
+  | { type: 'translation'; id: string; text: string; language: string }
   /** A non-fatal server error: the session goes on. */
   | { type: 'server-error'; code: string; message: string }
   /** The log overflowed during an outage: the oldest unconfirmed audio was dropped. */
@@ -348,6 +350,12 @@ export class StreamSession {
       case 'final':
         if (this.mode === 'streaming') this.onSegment(msg);
         break;
+      case 'translation':
+        // Same id scheme as the caption it translates (server sessions, not sockets).
+        if (this.mode === 'streaming' && this.server) {
+          this.emit({ type: 'translation', id: `${this.server.epoch}:${msg.segmentId}`, text: msg.text, language: msg.language });
+        }
+        break;
       case 'transcription':
         if (!this.ready) this.becomeLegacy();
         if (this.mode === 'legacy') this.onChunkAnswer({ text: msg.text, ...(msg.language ? { language: msg.language } : {}) });
@@ -408,6 +416,7 @@ export class StreamSession {
       model: ready.model,
       ...(ready.notice ? { notice: ready.notice } : {}),
       ...(ready.resumed !== undefined ? { resumed: ready.resumed } : {}),
+      ...(ready.translation ? { translation: ready.translation } : {}),
     });
     this.goLive();
     this.startKeepalive();

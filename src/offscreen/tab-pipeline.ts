@@ -10,6 +10,8 @@ import { startCaptureGraph, type CaptureGraph } from './audio/capture-graph.ts';
 import processorUrl from './audio/capture-processor.ts?worker&url';
 import { StreamSession, type StreamEvent, type StreamState } from './stream-session.ts';
 import { getTabAudioStream } from './tab-capture.ts';
+import type { CaptionTranslator } from '../translation/caption-translator.ts';
+import { createTabTranslator, wantsServerPush } from '../translation/tab-translator.ts';
 
 export type Report = (msg: BackgroundMessage) => void;
 
@@ -45,6 +47,7 @@ export class TabPipeline {
   private peakLevel = 0;
   /** Last transport status sent, so the background hears only changes. */
   private lastStatus = '';
+  private translator: CaptionTranslator | null = null;
 
   constructor(
     readonly tabId: number,
@@ -59,10 +62,16 @@ export class TabPipeline {
     // The stream id expires within seconds: consume it before anything slow.
     const stream = await getTabAudioStream(streamId);
     this.stream = stream;
+    this.translator = createTabTranslator(
+      this.settings,
+      (translation) => this.report({ to: 'background', type: 'translation', tabId: this.tabId, translation }),
+      (status) => this.send({ translation: { provider: status.provider, ...(status.note ? { note: status.note } : {}) } }),
+    );
     const session = new StreamSession({
       url: this.settings.serverUrl,
       sourceLanguage: this.settings.sourceLanguage,
-      targetLanguage: this.settings.targetLanguage,
+      // Only ask the server to translate when the user lets it.
+      targetLanguage: wantsServerPush(this.settings) ? this.settings.targetLanguage : '',
       engine: this.settings.engine,
       onEvent: (e) => this.onStreamEvent(e),
     });
@@ -101,6 +110,7 @@ export class TabPipeline {
         for (const t of this.stream?.getTracks() ?? []) t.stop();
         await this.session?.stop();
       } finally {
+        this.translator?.dispose();
         this.onEnded();
       }
     })();
@@ -148,11 +158,22 @@ export class TabPipeline {
           model: e.model || null,
           notice: e.notice ?? null,
         });
+        // The server announced it translates this session: use its pushes.
+        if (e.translation) this.translator?.expectPushes();
+        else this.translator?.stopExpectingPushes('This server does not translate; translating here instead.');
         break;
       case 'caption':
         this.report({ to: 'background', type: 'caption', tabId: this.tabId, caption: e.caption });
+        this.translator?.addCaption(e.caption);
+        break;
+      case 'translation':
+        this.translator?.addPushed(e.id, e.text, e.language);
         break;
       case 'server-error':
+        if (e.code === 'translation_failed') {
+          this.translator?.stopExpectingPushes(`The server cannot translate (${e.message}); translating here instead.`);
+          break;
+        }
         this.send({ notice: e.message });
         break;
       case 'dropped':

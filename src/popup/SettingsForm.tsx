@@ -1,6 +1,7 @@
 import { displayLanguageName, t } from '../shared/i18n.ts';
 import { LANGUAGES } from '../shared/languages.ts';
 import { ENGINES, validateServerUrl, type CaptionSettings, type EngineChoice } from '../shared/settings.ts';
+import { TranslationFields } from './TranslationFields.tsx';
 
 interface Props {
   settings: CaptionSettings;
@@ -27,6 +28,7 @@ export function SettingsForm({ settings, disabled, onChange }: Props) {
         first={{ value: '', label: t('noTranslation') }}
         onChange={(targetLanguage) => onChange({ targetLanguage })}
       />
+      <TranslationFields settings={settings} onChange={onChange} />
       <div class="field">
         <label for="engine">{t('engine')}</label>
         <select id="engine" value={settings.engine} onChange={(e) => onChange({ engine: e.currentTarget.value as EngineChoice })}>

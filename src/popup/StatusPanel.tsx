@@ -52,6 +52,11 @@ export function StatusPanel({ state, lastCaption }: Props) {
         </dl>
       )}
       {state?.notice && state.phase !== 'stopped' && <p class="notice">{state.notice}</p>}
+      {state?.translation && state.phase !== 'stopped' && (
+        <p id="translation-status" class="notice" data-provider={state.translation.provider}>
+          {describeTranslation(state.translation)}
+        </p>
+      )}
       {lastCaption && state && state.phase !== 'stopped' && (
         <p id="last-caption" class="last-caption" data-kind={lastCaption.kind} dir="auto">
           {lastCaption.text}
@@ -67,8 +72,13 @@ function useNow(ticking: boolean): number {
   useEffect(() => {
     if (!ticking) return;
     setNow(Date.now());
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
   }, [ticking]);
   return now;
+}
+
+function describeTranslation(tr: NonNullable<TabSessionState['translation']>): string {
+  const line = tr.provider === 'none' ? t('originalOnly') : tr.provider === 'chrome' ? t('translatedOnDevice') : t('translatedByServer');
+  return tr.note ? `${line} ${tr.note}` : line;
 }

@@ -57,7 +57,8 @@ export type SessionUpdate = {
     | 'notice'
     | 'mode'
     | 'behindSeconds'
-    | 'droppedSeconds']?: TabSessionState[K] | null;
+    | 'droppedSeconds'
+    | 'translation']?: TabSessionState[K] | null;
 };
 
 // ---------------------------------------------------------------- to the background

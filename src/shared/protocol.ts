@@ -61,6 +61,8 @@ export interface ReadyMessage {
   resumed?: boolean;
   /** 16 kHz samples of this session's audio the server has received; re-send from here. */
   receivedSamples?: number;
+  /** Present when the server will push `translation` messages: their target language. */
+  translation?: string;
 }
 
 export interface PartialMessage {
@@ -81,6 +83,7 @@ export interface FinalMessage {
 }
 
 export type ErrorCode =
+  | 'translation_failed'
   | 'bad_json'
   | 'bad_message'
   | 'not_initialized'
@@ -98,6 +101,18 @@ export type ErrorCode =
   | 'resume_failed'
   | 'unauthorized'
   | 'too_many_connections';
+
+/**
+ * The translation of one final into init's `targetLanguage`, pushed by a server that has
+ * translation configured. It follows its final (possibly after later partials/finals).
+ */
+export interface TranslationMessage {
+  type: 'translation';
+  segmentId: number;
+  text: string;
+  /** Target language (ISO 639-1). */
+  language: string;
+}
 
 export interface ErrorMessage {
   type: 'error';
@@ -136,6 +151,7 @@ export type ServerMessage =
   | ReadyMessage
   | PartialMessage
   | FinalMessage
+  | TranslationMessage
   | ErrorMessage
   | PongMessage
   | DoneMessage
@@ -302,6 +318,7 @@ export function parseServerMessage(raw: string): Parsed<ServerMessage> {
           ...(typeof data.resumeToken === 'string' ? { resumeToken: data.resumeToken } : {}),
           ...(typeof data.resumed === 'boolean' ? { resumed: data.resumed } : {}),
           ...(num('receivedSamples') !== null ? { receivedSamples: num('receivedSamples')! } : {}),
+          ...(typeof data.translation === 'string' && data.translation ? { translation: data.translation } : {}),
         },
       };
     case 'partial':
@@ -313,6 +330,13 @@ export function parseServerMessage(raw: string): Parsed<ServerMessage> {
       if (data.type === 'partial') return { ok: true, value: { type: 'partial', segmentId, text, start, end } };
       const language = typeof data.language === 'string' ? data.language : '';
       return { ok: true, value: { type: 'final', segmentId, text, start, end, language } };
+    }
+    case 'translation': {
+      const segmentId = num('segmentId');
+      if (segmentId === null || text === null || typeof data.language !== 'string') {
+        return fail('bad_message', 'translation needs segmentId, text and language');
+      }
+      return { ok: true, value: { type: 'translation', segmentId, text, language: data.language } };
     }
     case 'transcription':
       if (text === null) return fail('bad_message', 'transcription without text');

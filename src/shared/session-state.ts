@@ -48,6 +48,8 @@ export interface TabSessionState {
   behindSeconds?: number;
   /** Seconds of audio dropped because an outage outlasted the buffer. */
   droppedSeconds?: number;
+  /** Who translates this tab's captions now, and why not the chosen one (plain words). */
+  translation?: { provider: 'chrome' | 'server' | 'push' | 'none'; note?: string };
 }
 
 /** Phases in which the tab is being captured and the offscreen document is needed. */

@@ -1,5 +1,6 @@
 // User settings, persisted in chrome.storage.sync so they follow the user's Chrome profile.
 
+import type { ProviderChoice } from '../translation/provider.ts';
 import { t } from './i18n.ts';
 
 export type EngineChoice = 'default' | 'whisper' | 'sphinx';
@@ -11,6 +12,8 @@ export interface CaptionSettings {
   targetLanguage: string;
   serverUrl: string;
   engine: EngineChoice;
+  /** Who translates: Chrome on-device first (`auto`), only Chrome, only our server, or nobody. */
+  translationProvider: ProviderChoice;
 }
 
 export const DEFAULT_SETTINGS: CaptionSettings = {
@@ -18,7 +21,15 @@ export const DEFAULT_SETTINGS: CaptionSettings = {
   targetLanguage: '',
   serverUrl: 'ws://localhost:7860/ws',
   engine: 'default',
+  translationProvider: 'auto',
 };
+
+export const TRANSLATION_PROVIDERS: readonly { value: ProviderChoice; label: string }[] = [
+  { value: 'auto', label: t('providerAuto') },
+  { value: 'chrome', label: t('providerChrome') },
+  { value: 'server', label: t('providerServer') },
+  { value: 'none', label: t('providerNone') },
+];
 
 export const ENGINES: readonly { value: EngineChoice; label: string }[] = [
   { value: 'default', label: t('engineDefault') },
@@ -51,6 +62,9 @@ export function normalizeSettings(raw: unknown): CaptionSettings {
     targetLanguage: str(r.targetLanguage, DEFAULT_SETTINGS.targetLanguage),
     serverUrl: validateServerUrl(serverUrl) === null ? serverUrl.trim() : DEFAULT_SETTINGS.serverUrl,
     engine,
+    translationProvider: TRANSLATION_PROVIDERS.some((p) => p.value === r.translationProvider)
+      ? (r.translationProvider as ProviderChoice)
+      : DEFAULT_SETTINGS.translationProvider,
   };
 }
 

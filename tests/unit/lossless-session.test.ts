@@ -109,6 +109,23 @@ describe('resuming a dropped connection', () => {
     expect(session.unconfirmedSeconds).toBeCloseTo(0);
   });
 
+  it('server translations keep the caption ids of the session they belong to, across a resume', async () => {
+    const { session, events } = makeSession();
+    srv.onText = (socket, msg) => {
+      if (msg.type === 'init') socket.send(JSON.stringify({ ...READY, ...(msg.resume ? { resumed: true, receivedSamples: 1600 } : {}) }));
+    };
+    session.start();
+    await tick();
+    session.sendAudio(frame(1));
+    await tick();
+    srv.last.socket.close({ code: 1006, reason: '', wasClean: false });
+    await tick(1000);
+    srv.send({ type: 'final', segmentId: 0, text: 'hello', start: 0, end: 0.1 });
+    srv.send({ type: 'translation', segmentId: 0, text: 'hola', language: 'es' });
+    await tick();
+    expect(events.filter((e) => e.type === 'translation')).toEqual([{ type: 'translation', id: '1:0', text: 'hola', language: 'es' }]);
+  });
+
   it('detects a dead connection when a keepalive gets no answer within the pong timeout', async () => {
     const { session, events } = makeSession({ keepaliveMs: 5000, pongTimeoutMs: 3000 });
     srv.onText = (socket, msg) => {

@@ -178,3 +178,38 @@ describe('parseServerMessage', () => {
     expect(r.ok && r.value.type === 'final' && r.value.text).toBe('<img src=x onerror=alert(1)>');
   });
 });
+
+describe('parseServerMessage: pushed translations', () => {
+  it('parses a translation keyed by segmentId, as docs/protocol.md shows it', () => {
+    expect(parseServerMessage('{"type":"translation","segmentId":3,"text":"no preguntes qué puede hacer tu país por ti","language":"es"}')).toEqual({
+      ok: true,
+      value: { type: 'translation', segmentId: 3, text: 'no preguntes qué puede hacer tu país por ti', language: 'es' },
+    });
+  });
+
+  it.each([
+    ['{"type":"translation","text":"hola","language":"es"}'],
+    ['{"type":"translation","segmentId":"3","text":"hola","language":"es"}'],
+    ['{"type":"translation","segmentId":3,"language":"es"}'],
+    ['{"type":"translation","segmentId":3,"text":"hola"}'],
+  ])('rejects an incomplete translation %s', (raw) => {
+    const r = parseServerMessage(raw);
+    expect(r).toMatchObject({ ok: false, code: 'bad_message' });
+  });
+
+  it('lists translation_failed among the non-fatal errors', () => {
+    expect(parseServerMessage('{"type":"error","code":"translation_failed","message":"captions are not translated: x","fatal":false,"success":false}')).toEqual({
+      ok: true,
+      value: { type: 'error', code: 'translation_failed', message: 'captions are not translated: x', fatal: false, success: false },
+    });
+  });
+});
+
+describe('parseServerMessage: ready announces pushed translations', () => {
+  it('keeps ready.translation when present, drops junk', () => {
+    const r = parseServerMessage('{"type":"ready","sessionId":"s1","protocol":2,"engine":"sphinx","model":"m","sampleRate":16000,"translation":"es"}');
+    expect(r.ok && r.value.type === 'ready' && r.value.translation).toBe('es');
+    const junk = parseServerMessage('{"type":"ready","sessionId":"s1","translation":5}');
+    expect(junk.ok && junk.value.type === 'ready' && 'translation' in junk.value).toBe(false);
+  });
+});
