@@ -32,13 +32,14 @@ export async function transcribeWav(
   language: string,
   fetchImpl: typeof fetch = fetch,
   signal?: AbortSignal,
+  token?: string,
 ): Promise<RestAnswer> {
   const form = new FormData();
   form.append('file', new Blob([wav], { type: 'audio/wav' }), 'chunk.wav');
   if (language && language !== 'auto') form.append('language', language);
   let res: Response;
   try {
-    res = await fetchImpl(restUrl(wsUrl), { method: 'POST', body: form, signal });
+    res = await fetchImpl(restUrl(wsUrl), { method: 'POST', body: form, signal, headers: token ? { authorization: `Bearer ${token}` } : {} });
   } catch (err) {
     throw new RestError(`POST /transcribe failed: ${err instanceof Error ? err.message : String(err)}`, true);
   }

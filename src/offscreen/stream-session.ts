@@ -57,6 +57,8 @@ export interface StreamSessionOptions {
   onEvent: (event: StreamEvent) => void;
   WebSocketImpl?: WebSocketConstructor;
   fetchImpl?: typeof fetch;
+  /** Shared secret of a server started with --token: sent in init and as a Bearer header to /transcribe. */
+  token?: string;
   /** How often to send `keepalive` (the server closes idle sessions after ~60 s). */
   keepaliveMs?: number;
   /** A keepalive not answered (by anything) within this long means a dead connection. */
@@ -171,6 +173,7 @@ export class StreamSession {
       sourceLanguage: o.sourceLanguage,
       targetLanguage: o.targetLanguage,
       engine: o.engine,
+      token: o.token ?? '',
       onEvent: o.onEvent,
       WebSocketImpl: o.WebSocketImpl ?? WebSocket,
       fetchImpl: o.fetchImpl ?? ((...args: Parameters<typeof fetch>) => fetch(...args)),
@@ -305,6 +308,7 @@ export class StreamSession {
         protocol: PROTOCOL_VERSION,
         audio: { encoding: 'pcm_s16le', sampleRate: RATE, channels: 1 },
       };
+      if (this.opts.token) init.token = this.opts.token;
       if (this.server?.token) {
         init.resume = {
           sessionId: this.server.id,
@@ -665,7 +669,7 @@ export class StreamSession {
   private async postChunk(c: Chunk, generation: number): Promise<void> {
     this.restAbort ??= new AbortController();
     try {
-      const answer = await transcribeWav(this.opts.url, encodeWav(this.log.slice(c.start, c.end), RATE), this.opts.sourceLanguage, this.opts.fetchImpl, this.restAbort.signal);
+      const answer = await transcribeWav(this.opts.url, encodeWav(this.log.slice(c.start, c.end), RATE), this.opts.sourceLanguage, this.opts.fetchImpl, this.restAbort.signal, this.opts.token);
       if (generation !== this.chunkGeneration) return;
       this.restInFlight--;
       c.answer = answer;

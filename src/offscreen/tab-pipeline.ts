@@ -73,6 +73,7 @@ export class TabPipeline {
       // Only ask the server to translate when the user lets it.
       targetLanguage: wantsServerPush(this.settings) ? this.settings.targetLanguage : '',
       engine: this.settings.engine,
+      token: this.settings.serverToken,
       onEvent: (e) => this.onStreamEvent(e),
     });
     this.session = session;

@@ -62,6 +62,9 @@ describe('settings', () => {
       sourceLanguage: 'de',
       targetLanguage: 'en',
     });
+    expect(normalizeSettings({ serverToken: '  s3cret \n' }).serverToken).toBe('s3cret');
+    expect(normalizeSettings({ serverToken: 42 }).serverToken).toBe('');
+    expect(normalizeSettings({ serverToken: 'x'.repeat(500) }).serverToken).toHaveLength(200);
   });
   it('names languages', () => {
     expect(languageName('es')).toBe('Spanish');
