@@ -6,7 +6,7 @@
 import { loadStyle, watchStyle, type CaptionStyle } from '../shared/caption-style.ts';
 import { t } from '../shared/i18n.ts';
 import { isMessageFor, sendRuntime, type CaptionUpdate, type TranslationUpdate } from '../shared/messages.ts';
-import { describePhase, isActive, type TabSessionState } from '../shared/session-state.ts';
+import { describePhase, describeTransport, isActive, type TabSessionState } from '../shared/session-state.ts';
 import { CaptionModel } from './caption-model.ts';
 import { CaptionOverlay, type StatusTone } from './overlay.ts';
 import { parsePlacement, placementKey, type Placement } from './placement.ts';
@@ -27,6 +27,8 @@ class CaptionController {
   private placement: Placement | null = null;
   private renderTimer: ReturnType<typeof setTimeout> | undefined;
   private teardownTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Re-draws the status each second while it counts down to a reconnect. */
+  private countdown: ReturnType<typeof setInterval> | undefined;
   private readonly key = placementKey(location.origin);
 
   constructor() {
@@ -41,9 +43,11 @@ class CaptionController {
 
   onState(state: TabSessionState | null): void {
     clearTimeout(this.teardownTimer);
+    clearInterval(this.countdown);
     if (state && isActive(state)) {
       this.show();
       this.overlay!.setStatus(...statusFor(state));
+      if (state.phase === 'reconnecting') this.countdown = setInterval(() => this.overlay?.setStatus(...statusFor(state)), 1000);
       return;
     }
     if (!this.overlay) return;
@@ -119,8 +123,11 @@ class CaptionController {
 
 function statusFor(state: TabSessionState): [string | null, StatusTone] {
   switch (state.phase) {
-    case 'live':
-      return [null, 'info'];
+    case 'live': {
+      // Live and healthy: no status line. Lagging, dropping or on a fallback: say so.
+      const transport = describeTransport(state);
+      return [transport ? t('liveWithTransport', transport) : null, 'info'];
+    }
     case 'reconnecting':
       return [describePhase(state), 'warn'];
     default:

@@ -4,7 +4,7 @@
 
 import type { BackgroundMessage, SessionUpdate } from '../shared/messages.ts';
 import type { CaptionSettings } from '../shared/settings.ts';
-import type { SessionPhase } from '../shared/session-state.ts';
+import type { SessionPhase, TransportMode } from '../shared/session-state.ts';
 import { startCaptureGraph, type CaptureGraph } from './audio/capture-graph.ts';
 // Vite bundles the worklet as its own module file and gives us its URL for addModule().
 import processorUrl from './audio/capture-processor.ts?worker&url';
@@ -24,6 +24,8 @@ export interface PipelineStats {
   /** Loudest 100 ms RMS seen (0…1): above zero means real audio reached the capture. */
   peakLevel: number;
   bufferedSeconds: number;
+  droppedSeconds: number;
+  mode: TransportMode;
 }
 
 const PHASE: Record<StreamState, SessionPhase> = {
@@ -43,6 +45,8 @@ export class TabPipeline {
   private stopping: Promise<void> | null = null;
   private framesCaptured = 0;
   private peakLevel = 0;
+  /** Last transport status sent, so the background hears only changes. */
+  private lastStatus = '';
   private translator: CaptionTranslator | null = null;
 
   constructor(
@@ -69,6 +73,7 @@ export class TabPipeline {
       // Only ask the server to translate when the user lets it.
       targetLanguage: wantsServerPush(this.settings) ? this.settings.targetLanguage : '',
       engine: this.settings.engine,
+      token: this.settings.serverToken,
       onEvent: (e) => this.onStreamEvent(e),
     });
     this.session = session;
@@ -123,6 +128,8 @@ export class TabPipeline {
       framesCaptured: this.framesCaptured,
       peakLevel: this.peakLevel,
       bufferedSeconds: this.session?.bufferedSeconds ?? 0,
+      droppedSeconds: this.session?.droppedSeconds ?? 0,
+      mode: this.session?.mode ?? 'streaming',
     };
   }
 
@@ -148,7 +155,7 @@ export class TabPipeline {
       }
       case 'ready':
         this.send({
-          engine: e.legacy ? 'server of the original design' : e.engine,
+          engine: e.legacy ? 'server of the original design' : e.engine || null,
           model: e.model || null,
           notice: e.notice ?? null,
         });
@@ -171,8 +178,18 @@ export class TabPipeline {
         this.send({ notice: e.message });
         break;
       case 'dropped':
-        console.warn(`[offscreen] tab ${this.tabId}: buffer full, dropped ${e.frames} old frame(s) (${e.totalDropped} in all)`);
+        console.warn(`[offscreen] tab ${this.tabId}: buffer full, dropped ${e.seconds} s of the oldest audio (${e.totalSeconds} s in all)`);
         break;
+      case 'status': {
+        // Whole seconds are enough for the user, and keep storage writes rare.
+        const update: SessionUpdate = { mode: e.mode, behindSeconds: Math.round(e.behindSeconds), droppedSeconds: e.droppedSeconds };
+        const key = JSON.stringify(update);
+        if (key !== this.lastStatus) {
+          this.lastStatus = key;
+          this.send(update);
+        }
+        break;
+      }
     }
   }
 

@@ -50,6 +50,22 @@ export function OptionsApp() {
       <section aria-labelledby="connection-heading">
         <h2 id="connection-heading">{t('sectionConnection')}</h2>
         <SettingsForm settings={settings} disabled={false} onChange={updateSettings} />
+        <div class="field">
+          <label for="server-token">{t('serverToken')}</label>
+          <input
+            id="server-token"
+            type="password"
+            spellcheck={false}
+            autocomplete="off"
+            maxLength={200}
+            value={settings.serverToken}
+            aria-describedby="server-token-hint"
+            onInput={(e) => updateSettings({ serverToken: e.currentTarget.value })}
+          />
+          <p id="server-token-hint" class="hint">
+            {t('serverTokenHint')}
+          </p>
+        </div>
       </section>
 
       <section aria-labelledby="style-heading">

@@ -1,7 +1,8 @@
 import { displayLanguageName, t } from '../shared/i18n.ts';
 import { languageName } from '../shared/languages.ts';
 import type { CaptionUpdate } from '../shared/messages.ts';
-import { describePhase, type TabSessionState } from '../shared/session-state.ts';
+import { useEffect, useState } from 'preact/hooks';
+import { describePhase, modeLabel, type TabSessionState } from '../shared/session-state.ts';
 
 interface Props {
   state: TabSessionState | null;
@@ -11,7 +12,8 @@ interface Props {
 /** Live status of this tab's session, announced politely to screen readers. */
 export function StatusPanel({ state, lastCaption }: Props) {
   const phase = state?.phase ?? 'off';
-  const text = state ? describePhase(state) : t('captionsOff');
+  const now = useNow(phase === 'reconnecting');
+  const text = state ? describePhase(state, now) : t('captionsOff');
   const language = state?.language ? (displayLanguageName(state.language) ?? languageName(state.language)) : '';
   return (
     <section class="status" aria-label={t('statusHeading')}>
@@ -27,6 +29,18 @@ export function StatusPanel({ state, lastCaption }: Props) {
               <dd id="detected-language" data-language={state.language}>
                 {language}
               </dd>
+            </>
+          )}
+          {state.mode && (
+            <>
+              <dt>{t('transportModeLabel')}</dt>
+              <dd id="transport-mode" data-mode={state.mode}>
+                {modeLabel(state.mode)}
+              </dd>
+              <dt>{t('behindLiveLabel')}</dt>
+              <dd id="behind-seconds">{t('secondsValue', state.behindSeconds ?? 0)}</dd>
+              <dt>{t('droppedLabel')}</dt>
+              <dd id="dropped-seconds">{t('secondsValue', state.droppedSeconds ?? 0)}</dd>
             </>
           )}
           {state.engine && (
@@ -50,6 +64,18 @@ export function StatusPanel({ state, lastCaption }: Props) {
       )}
     </section>
   );
+}
+
+/** The time, re-read every second while `ticking` (the reconnect countdown). */
+function useNow(ticking: boolean): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!ticking) return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [ticking]);
+  return now;
 }
 
 function describeTranslation(tr: NonNullable<TabSessionState['translation']>): string {

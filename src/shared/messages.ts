@@ -46,7 +46,19 @@ export interface TranslationUpdate {
  * `null` clears a field (undefined would not survive structured cloning as a key).
  */
 export type SessionUpdate = {
-  [K in 'phase' | 'attempt' | 'retryAt' | 'error' | 'language' | 'engine' | 'model' | 'notice' | 'translation']?: TabSessionState[K] | null;
+  [K in
+    | 'phase'
+    | 'attempt'
+    | 'retryAt'
+    | 'error'
+    | 'language'
+    | 'engine'
+    | 'model'
+    | 'notice'
+    | 'mode'
+    | 'behindSeconds'
+    | 'droppedSeconds'
+    | 'translation']?: TabSessionState[K] | null;
 };
 
 // ---------------------------------------------------------------- to the background

@@ -11,6 +11,18 @@ import type { CaptionSettings } from './settings.ts';
  */
 export type SessionPhase = 'starting' | 'connecting' | 'live' | 'reconnecting' | 'stopping' | 'stopped' | 'error';
 
+/**
+ * How audio reaches the server: `streaming` (our protocol, raw audio over one WebSocket),
+ * `legacy` (a server of the original design: WAV chunks over the WebSocket), `rest`
+ * (WAV chunks over POST /transcribe, when the WebSocket is missing or keeps failing).
+ */
+export type TransportMode = 'streaming' | 'legacy' | 'rest';
+
+/** The mode in the UI language ("legacy chunks"). */
+export function modeLabel(mode: TransportMode): string {
+  return t(mode === 'legacy' ? 'modeLegacy' : mode === 'rest' ? 'modeRest' : 'modeStreaming');
+}
+
 export interface TabSessionState {
   tabId: number;
   phase: SessionPhase;
@@ -30,6 +42,12 @@ export interface TabSessionState {
   model?: string;
   /** Server notice, e.g. it fell back to another engine. */
   notice?: string;
+  /** How audio reaches the server now. */
+  mode?: TransportMode;
+  /** Seconds of captured audio the server has not confirmed yet (how far captions lag). */
+  behindSeconds?: number;
+  /** Seconds of audio dropped because an outage outlasted the buffer. */
+  droppedSeconds?: number;
   /** Who translates this tab's captions now, and why not the chosen one (plain words). */
   translation?: { provider: 'chrome' | 'server' | 'push' | 'none'; note?: string };
 }
@@ -56,8 +74,35 @@ export function badgeFor(phase: SessionPhase | undefined): { text: string; color
   }
 }
 
-/** Short status line, shared by the popup and the overlay so they always agree. */
-export function describePhase(s: Pick<TabSessionState, 'phase' | 'attempt' | 'error'>): string {
+/** Seconds until the next reconnect attempt, for the countdown (never negative). */
+export function retryCountdown(retryAt: number | undefined, now: number): number {
+  return retryAt ? Math.max(0, Math.ceil((retryAt - now) / 1000)) : 0;
+}
+
+/**
+ * Short status line, shared by the popup and the overlay so they always agree. While
+ * reconnecting it counts down to the next attempt (callers re-render every second).
+ */
+export function describePhase(
+  s: Pick<TabSessionState, 'phase' | 'attempt' | 'error' | 'retryAt' | 'mode' | 'behindSeconds' | 'droppedSeconds'>,
+  now = Date.now(),
+): string {
+  const extra = describeTransport(s);
+  const base = describePhaseOnly(s, now);
+  return extra && (s.phase === 'live' || s.phase === 'reconnecting') ? `${base} · ${extra}` : base;
+}
+
+/** "REST chunks · 12.3 s behind · 4 s dropped": what a user needs to trust the captions. */
+export function describeTransport(s: Pick<TabSessionState, 'mode' | 'behindSeconds' | 'droppedSeconds'>): string {
+  const parts: string[] = [];
+  if (s.mode && s.mode !== 'streaming') parts.push(modeLabel(s.mode));
+  // A few seconds waiting is the usual pace of a stream; more is real lag.
+  if ((s.behindSeconds ?? 0) >= 8) parts.push(t('behindLive', Math.round(s.behindSeconds!)));
+  if ((s.droppedSeconds ?? 0) > 0) parts.push(t('audioDropped', Math.round(s.droppedSeconds! * 10) / 10));
+  return parts.join(' · ');
+}
+
+function describePhaseOnly(s: Pick<TabSessionState, 'phase' | 'attempt' | 'error' | 'retryAt'>, now: number): string {
   switch (s.phase) {
     case 'starting':
       return t('phaseStarting');
@@ -66,7 +111,7 @@ export function describePhase(s: Pick<TabSessionState, 'phase' | 'attempt' | 'er
     case 'live':
       return t('phaseLive');
     case 'reconnecting':
-      return t('phaseReconnecting', s.error ?? t('connectionLost'), s.attempt ?? 1);
+      return t('phaseReconnecting', s.error ?? t('connectionLost'), retryCountdown(s.retryAt, now), s.attempt ?? 1);
     case 'stopping':
       return t('phaseStopping');
     case 'stopped':

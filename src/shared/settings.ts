@@ -14,6 +14,8 @@ export interface CaptionSettings {
   engine: EngineChoice;
   /** Who translates: Chrome on-device first (`auto`), only Chrome, only our server, or nobody. */
   translationProvider: ProviderChoice;
+  /** Shared secret of a server started with --token; '' for none. */
+  serverToken: string;
 }
 
 export const DEFAULT_SETTINGS: CaptionSettings = {
@@ -22,7 +24,11 @@ export const DEFAULT_SETTINGS: CaptionSettings = {
   serverUrl: 'ws://localhost:7860/ws',
   engine: 'default',
   translationProvider: 'auto',
+  serverToken: '',
 };
+
+/** The server caps tokens at 200 characters; longer ones could never match. */
+const MAX_TOKEN_LENGTH = 200;
 
 export const TRANSLATION_PROVIDERS: readonly { value: ProviderChoice; label: string }[] = [
   { value: 'auto', label: t('providerAuto') },
@@ -65,6 +71,7 @@ export function normalizeSettings(raw: unknown): CaptionSettings {
     translationProvider: TRANSLATION_PROVIDERS.some((p) => p.value === r.translationProvider)
       ? (r.translationProvider as ProviderChoice)
       : DEFAULT_SETTINGS.translationProvider,
+    serverToken: str(r.serverToken, '').trim().slice(0, MAX_TOKEN_LENGTH),
   };
 }
 

@@ -28,8 +28,14 @@ export class ServerProvider implements TranslationProvider {
 
   constructor(
     private readonly base: string,
+    /** Shared secret of a server started with --token ('' for none), sent as a Bearer header. */
+    private readonly token = '',
     private readonly fetchImpl: typeof fetch = (...a) => fetch(...a),
   ) {}
+
+  private auth(): Record<string, string> {
+    return this.token ? { authorization: `Bearer ${this.token}` } : {};
+  }
 
   async availability(source: string, target: string): Promise<PairAvailability> {
     try {
@@ -52,7 +58,7 @@ export class ServerProvider implements TranslationProvider {
     try {
       const res = await this.fetchImpl(`${this.base}/translate`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...this.auth() },
         body: JSON.stringify({ q: texts, source, target }),
         signal: controller.signal,
       });
@@ -79,7 +85,7 @@ export class ServerProvider implements TranslationProvider {
   }
 
   private listLanguages(): Promise<LanguageEntry[]> {
-    this.languages ??= this.fetchImpl(`${this.base}/languages`).then(async (res) => {
+    this.languages ??= this.fetchImpl(`${this.base}/languages`, { headers: this.auth() }).then(async (res) => {
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const data = (await res.json()) as unknown;
       if (!Array.isArray(data)) throw new Error('not a list');

@@ -18,7 +18,7 @@ export const wantsServerPush = (s: CaptionSettings, hasTranslator = translatorAp
 
 export function providersFor(settings: CaptionSettings): TranslationProvider[] {
   const base = httpBaseFor(settings.serverUrl);
-  const server = base ? [new ServerProvider(base)] : [];
+  const server = base ? [new ServerProvider(base, settings.serverToken)] : [];
   // Outside the popup there is no user gesture: Chrome may only use models already downloaded.
   const chrome = [new ChromeProvider({ allowDownload: false })];
   switch (settings.translationProvider) {

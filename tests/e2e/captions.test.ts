@@ -337,7 +337,7 @@ describe('extension end to end (real Chromium, real server)', () => {
       await server.stop();
       await waitUntil(async () => (await badgeText(eb, tabId)) === '!', 10_000, 'badge shows trouble');
       const overlayStatus = await page.evaluate(() => document.querySelector('tab-captions-overlay')!.shadowRoot!.querySelector('.status')!.textContent);
-      expect(overlayStatus).toMatch(/reconnecting \(attempt \d+\)/i);
+      expect(overlayStatus).toMatch(/reconnecting in \d+ s \(attempt \d+\)/i);
       expect(await popup.$eval('#status', (el) => (el as HTMLElement).dataset.phase)).toBe('reconnecting');
 
       // It comes back on the same port; the session reconnects and sends the buffered audio.

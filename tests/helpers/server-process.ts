@@ -10,7 +10,7 @@ export interface RunningServer {
   proc: ChildProcess;
   /** Everything the server wrote to stderr so far. */
   logs(): string;
-  /** Sends a signal and resolves with the exit code. */
+  /** Sends a signal and resolves with the exit code. SIGKILL kills the whole process group (a crash). */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -20,6 +20,9 @@ export async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = 
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: tsx runs the server in a child process, and SIGKILL (which tsx
+    // cannot relay) must reach that child too.
+    detached: true,
   });
   let stderr = '';
   let stdout = '';
@@ -49,7 +52,10 @@ export async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = 
     proc,
     logs: () => stderr,
     async stop(signal = 'SIGTERM') {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      if (proc.exitCode === null && proc.signalCode === null) {
+        if (signal === 'SIGKILL' && proc.pid) process.kill(-proc.pid, 'SIGKILL');
+        else proc.kill(signal);
+      }
       return exited;
     },
   };

@@ -40,7 +40,7 @@ describe('locales', () => {
   });
 
   it('falls back to English with placeholders filled outside the extension', () => {
-    expect(t('phaseReconnecting', 'Server restarting', 3)).toBe('Server restarting. Reconnecting (attempt 3)…');
+    expect(t('phaseReconnecting', 'Server restarting', 4, 3)).toBe('Server restarting. Reconnecting in 4 s (attempt 3)…');
     expect(t('matchCount', 2, 10)).toBe('2 of 10 lines match');
     expect(t('startCaptions')).toBe('Start captions');
   });

@@ -26,8 +26,17 @@ describe('session state helpers', () => {
   });
   it('describes phases in plain words', () => {
     expect(describePhase({ phase: 'live' })).toBe('Live');
-    expect(describePhase({ phase: 'reconnecting', attempt: 3, error: 'The transcription server is restarting' })).toBe(
-      'The transcription server is restarting. Reconnecting (attempt 3)…',
+    const now = 1_000_000;
+    expect(describePhase({ phase: 'reconnecting', attempt: 3, error: 'The transcription server is restarting', retryAt: now + 2100 }, now)).toBe(
+      'The transcription server is restarting. Reconnecting in 3 s (attempt 3)…',
+    );
+    // The countdown never goes negative while the attempt is under way.
+    expect(describePhase({ phase: 'reconnecting', attempt: 1, retryAt: now - 500 }, now)).toBe('Connection lost. Reconnecting in 0 s (attempt 1)…');
+    // Mode, lag and loss are part of the status as soon as they matter.
+    expect(describePhase({ phase: 'live', mode: 'streaming', behindSeconds: 3, droppedSeconds: 0 })).toBe('Live');
+    expect(describePhase({ phase: 'live', mode: 'rest', behindSeconds: 12, droppedSeconds: 0 })).toBe('Live · REST chunks · 12 s behind');
+    expect(describePhase({ phase: 'reconnecting', attempt: 2, retryAt: now + 900, mode: 'legacy', behindSeconds: 30, droppedSeconds: 4.5 }, now)).toBe(
+      'Connection lost. Reconnecting in 1 s (attempt 2)… · legacy chunks · 30 s behind · 4.5 s of audio dropped',
     );
     expect(describePhase({ phase: 'error', error: "Can't reach the server" })).toBe("Error: Can't reach the server");
   });
@@ -53,6 +62,9 @@ describe('settings', () => {
       sourceLanguage: 'de',
       targetLanguage: 'en',
     });
+    expect(normalizeSettings({ serverToken: '  s3cret \n' }).serverToken).toBe('s3cret');
+    expect(normalizeSettings({ serverToken: 42 }).serverToken).toBe('');
+    expect(normalizeSettings({ serverToken: 'x'.repeat(500) }).serverToken).toHaveLength(200);
   });
   it('names languages', () => {
     expect(languageName('es')).toBe('Spanish');

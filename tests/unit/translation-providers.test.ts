@@ -111,7 +111,7 @@ describe('ServerProvider', () => {
       const body = JSON.parse(String(init!.body));
       return json(200, { translatedText: body.q.map((t: string) => `es:${t}`) });
     }) as typeof fetch;
-    const p = new ServerProvider('http://127.0.0.1:1', fetchImpl);
+    const p = new ServerProvider('http://127.0.0.1:1', '', fetchImpl);
     expect(await p.availability('en', 'es')).toBe('available');
     expect(await p.availability('en', 'fr')).toBe('unavailable');
     expect(await p.translate(['a', 'b'], 'en', 'es')).toEqual(['es:a', 'es:b']);
@@ -121,14 +121,14 @@ describe('ServerProvider', () => {
   });
 
   it('turns server errors and network failures into plain messages', async () => {
-    const down = new ServerProvider('http://127.0.0.1:1', (async () => {
+    const down = new ServerProvider('http://127.0.0.1:1', '', (async () => {
       throw new TypeError('Failed to fetch');
     }) as typeof fetch);
     expect(await down.availability('en', 'es')).toBe('unavailable');
     await expect(down.translate(['a'], 'en', 'es')).rejects.toThrow('the server cannot be reached');
-    const refusing = new ServerProvider('http://127.0.0.1:1', (async () => json(503, { error: 'the Apertium translation back end is unavailable' })) as typeof fetch);
+    const refusing = new ServerProvider('http://127.0.0.1:1', '', (async () => json(503, { error: 'the Apertium translation back end is unavailable' })) as typeof fetch);
     await expect(refusing.translate(['a'], 'en', 'es')).rejects.toThrow('the Apertium translation back end is unavailable');
-    const short = new ServerProvider('http://127.0.0.1:1', (async () => json(200, { translatedText: ['only one'] })) as typeof fetch);
+    const short = new ServerProvider('http://127.0.0.1:1', '', (async () => json(200, { translatedText: ['only one'] })) as typeof fetch);
     await expect(short.translate(['a', 'b'], 'en', 'es')).rejects.toThrow(/one translation per text/);
   });
 });

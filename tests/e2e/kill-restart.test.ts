@@ -1,0 +1,150 @@
+// Never lose speech: the real server is killed (SIGKILL: no goodbye, and its resumable
+// sessions die with it) in the middle of a phrase and restarted on the same port 5 s later.
+// The built extension in real Chromium must show every word of the recording exactly once,
+// in order. "Every word" is judged against what the same server transcribes from the same
+// recording without any fault (the recognizer's own errors are not losses): no reference word
+// that the uninterrupted run got may go missing in a run of deleted words (how lost audio
+// shows), and no stretch of text may repeat (how a bad seam shows).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alignWords, deletionRuns, repeatedNgrams } from '../helpers/align.ts';
+import { realClips, joinWithSilence, streamPcm } from '../helpers/fixtures.ts';
+import { repoRoot } from '../helpers/paths.ts';
+import { startServer, type RunningServer } from '../helpers/server-process.ts';
+import { wer } from '../helpers/wer.ts';
+import { TestClient } from '../helpers/ws-client.ts';
+import { buildExtension } from './helpers/build.ts';
+import { captionEvents, installCaptionRecorder, summarize, waitForCaptionsToSettle } from './helpers/caption-recorder.ts';
+import { findChromium, launchWithExtension, offscreenPage, openPopup, sessionStates, startFromPopup, type ExtensionBrowser } from './helpers/chromium.ts';
+import { makeSpeechTrack, serveTestPage, type SpeechTrack, type TestPageServer } from './helpers/test-page.ts';
+
+const CLIPS = ['en-librivox-0870', 'en-librivox-0880', 'en-librivox-0890', 'en-librivox-0920', 'en-librivox-0930', 'en-LJ001-0001', 'en-LJ001-0003'];
+const RESULTS = path.join(repoRoot, 'test-results/e2e-kill-restart.json');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What the server makes of the track with no fault at all: 100 ms frames over one socket. */
+async function uninterruptedTranscript(server: RunningServer): Promise<string> {
+  const all = realClips();
+  const pcm = joinWithSilence([new Int16Array(8000), ...CLIPS.map((id) => all.find((c) => c.id === id)!.pcm)], 1.0);
+  const client = await TestClient.connect(server.wsUrl);
+  client.send({ type: 'init', protocol: 2, engine: 'sphinx', sourceLanguage: 'en' });
+  await streamPcm((f) => client.sendBinary(f), pcm, { speed: 4 });
+  client.send({ type: 'stop' });
+  await client.closed;
+  return client.messages
+    .map((m) => m.msg)
+    .filter((m) => m.type === 'final' && m.text)
+    .map((m) => m.text as string)
+    .join(' ');
+}
+
+describe('kill the server mid-speech, restart it 5 s later (real Chromium, real server)', () => {
+  let server: RunningServer;
+  let eb: ExtensionBrowser;
+  let track: SpeechTrack;
+  let site: TestPageServer;
+
+  beforeAll(async () => {
+    if (!findChromium()) throw new Error('No Chromium found: install the chromium package or set CHROMIUM_PATH');
+    const dist = buildExtension();
+    server = await startServer(['--engine', 'sphinx']);
+    track = makeSpeechTrack(CLIPS);
+    site = await serveTestPage(track, 'Kill test');
+    eb = await launchWithExtension(dist);
+    await eb.worker();
+  });
+
+  afterAll(async () => {
+    await eb?.close();
+    await site?.close();
+    await server?.stop();
+  });
+
+  it('every word exactly once, in order; prints recovery time and words lost', async () => {
+    const baseline = await uninterruptedTranscript(server);
+
+    const page: Page = await eb.browser.newPage();
+    await page.goto(site.url);
+    await page.waitForFunction(() => (document.getElementById('player') as HTMLVideoElement).readyState >= 1);
+    await installCaptionRecorder(page);
+    const popup = await openPopup(eb, page);
+    await startFromPopup(popup, server.wsUrl, 'sphinx');
+    await page.evaluate(() => (document.getElementById('player') as HTMLVideoElement).play());
+
+    // Mid-speech: a final came (the session has a timeline) and a phrase is being spoken now.
+    await page.waitForFunction(() => (window.__captionEvents ?? []).some((e) => e.kind === 'final'), { timeout: 60_000 });
+    await page.waitForFunction(() => (window.__captionEvents ?? []).at(-1)?.kind === 'partial', { timeout: 30_000, polling: 50 });
+    const port = server.port;
+    const killedAt = Date.now();
+    await server.stop('SIGKILL');
+    const videoTimeAtKill = await page.evaluate(() => (document.getElementById('player') as HTMLVideoElement).currentTime);
+
+    // The outage is visible in the popup and over the video, with a countdown.
+    await popup.waitForSelector('#status[data-phase="reconnecting"]', { timeout: 10_000 });
+    const popupStatus = await popup.$eval('#status', (el) => el.textContent ?? '');
+    const overlayStatus = await page.evaluate(
+      () => document.querySelector('tab-captions-overlay')?.shadowRoot?.querySelector('.status')?.textContent ?? '',
+    );
+    expect(popupStatus).toMatch(/Reconnecting in \d+ s \(attempt \d+\)/);
+    expect(overlayStatus).toMatch(/Reconnecting in \d+ s \(attempt \d+\)/);
+
+    await sleep(Math.max(0, killedAt + 5000 - Date.now()));
+    server = await startServer(['--engine', 'sphinx', '--port', String(port)]);
+    const listeningAt = Date.now();
+    await popup.waitForSelector('#status[data-phase="live"]', { timeout: 60_000 });
+    const liveAt = Date.now();
+    await page.waitForFunction((t) => (window.__captionEvents ?? []).some((e) => e.t > t), { timeout: 60_000, polling: 50 }, killedAt);
+    const firstCaptionAfter = (await captionEvents(page)).find((e) => e.t > killedAt)!.t;
+
+    await page.waitForFunction(() => (document.getElementById('player') as HTMLVideoElement).ended, { timeout: 120_000 });
+    await waitForCaptionsToSettle(page, { quietMs: 4000, maxMs: 60_000 });
+    const off = await offscreenPage(eb);
+    const stats = (await off!.evaluate(() => (globalThis as unknown as { tabCaptionsStats(): Record<string, unknown>[] }).tabCaptionsStats()))[0];
+    await popup.click('#toggle');
+    await popup.waitForSelector('#status[data-phase="stopped"]', { timeout: 30_000 });
+
+    const summary = summarize(await captionEvents(page));
+    const kill = alignWords(track.text, summary.transcript);
+    const base = alignWords(track.text, baseline);
+    // Lost audio removes whole stretches of words; scattered deletions are the recognizer's.
+    const lostRuns = deletionRuns(kill.status, 3).map((run) => run.filter((i) => base.status[i] === 'match')).filter((r) => r.length > 0);
+    const wordsLost = lostRuns.reduce((n, r) => n + r.length, 0);
+    const repeated = repeatedNgrams(kill.hyp, [kill.ref, base.hyp]);
+    const result = {
+      trackSeconds: track.seconds,
+      videoTimeAtKill,
+      recoverySeconds: (firstCaptionAfter - killedAt) / 1000,
+      restartToCaptionsSeconds: (firstCaptionAfter - listeningAt) / 1000,
+      restartToLiveSeconds: (liveAt - listeningAt) / 1000,
+      serverDownSeconds: (listeningAt - killedAt) / 1000,
+      wordsLost,
+      lostWords: lostRuns.map((r) => r.map((i) => kill.ref[i]).join(' ')),
+      repeatedTrigrams: repeated,
+      werKillRun: Number(wer(track.text, summary.transcript).toFixed(3)),
+      werUninterrupted: Number(wer(track.text, baseline).toFixed(3)),
+      droppedSeconds: stats.droppedSeconds,
+      finals: summary.finals.length,
+      captionIds: summary.finals.map((f) => f.id),
+      reference: track.text,
+      uninterrupted: baseline,
+      hypothesis: summary.transcript,
+    };
+    fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
+    fs.writeFileSync(RESULTS, JSON.stringify(result, null, 2));
+    console.log(`[e2e] kill test: recovery ${result.recoverySeconds.toFixed(1)} s (connection lost → captions flowing again; server down ${result.serverDownSeconds.toFixed(1)} s, restart → captions ${result.restartToCaptionsSeconds.toFixed(1)} s), words lost ${wordsLost}`);
+    console.log('[e2e] kill test details:', JSON.stringify(result, null, 2));
+
+    // Finals from both server sessions, none lost, none repeated, in order.
+    expect(new Set(summary.finals.map((f) => f.id.split(':')[0])).size).toBeGreaterThanOrEqual(2);
+    expect(wordsLost).toBe(0);
+    expect(repeated).toEqual([]);
+    expect(stats.droppedSeconds).toBe(0);
+    // Order and completeness overall: no worse than the uninterrupted run, within run-to-run noise.
+    expect(result.werKillRun).toBeLessThanOrEqual(result.werUninterrupted + 0.1);
+    await popup.close();
+    await page.close();
+    expect(Object.values(await sessionStates(eb)).filter((s) => s.phase === 'live')).toHaveLength(0);
+  });
+});
