@@ -101,8 +101,11 @@ describe('bad input', () => {
     const c = await TestClient.connect(server.wsUrl);
     c.send({ ...INIT, audio: { encoding: 'mp3', sampleRate: 16000, channels: 1 } });
     const err = await c.waitType('error');
-    expect(err).toMatchObject({ code: 'unsupported_audio' });
+    expect(err).toMatchObject({ code: 'unsupported_audio', fatal: false });
     expect(err.message).toMatch(/pcm_s16le/);
+    // Not fatal: the connection still waits for a valid init.
+    c.send(INIT);
+    expect(await c.waitType('ready')).toMatchObject({ type: 'ready' });
     c.close();
   });
 
