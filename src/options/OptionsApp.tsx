@@ -1,12 +1,13 @@
 // Options page: the connection settings (also in the popup), the caption style with a live
 // preview and a contrast check, the keyboard shortcut, and remembered caption positions.
 
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { DEFAULT_STYLE, FONTS, LIMITS, styleVariables, worstCaseContrast, type CaptionDisplay, type FontChoice } from '../shared/caption-style.ts';
 import { t, type MessageKey } from '../shared/i18n.ts';
 import { SettingsForm } from '../popup/SettingsForm.tsx';
 import { useSettings } from '../popup/use-settings.ts';
 import { useStyle } from './use-style.ts';
+import { useShortcut } from '../shared/use-shortcut.ts';
 
 const FONT_LABELS: Record<FontChoice, MessageKey> = {
   system: 'fontSystem',
@@ -184,15 +185,4 @@ function NumberField({ id, label, value, limits, onChange }: NumberFieldProps) {
       </div>
     </div>
   );
-}
-
-function useShortcut(): string | null {
-  const [keys, setKeys] = useState<string | null>(null);
-  useEffect(() => {
-    void chrome.commands
-      .getAll()
-      .then((all) => setKeys(all.find((c) => c.name === 'toggle-captions')?.shortcut || null))
-      .catch(() => {});
-  }, []);
-  return keys;
 }

@@ -1,7 +1,7 @@
 // The popup: settings, Start/Stop for the current tab, and its live status. Opening it is
 // the user gesture Chrome requires before the extension may capture the tab.
 
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { t } from '../shared/i18n.ts';
 import { sendRuntime } from '../shared/messages.ts';
 import { isActive } from '../shared/session-state.ts';
@@ -10,6 +10,7 @@ import { SettingsForm } from './SettingsForm.tsx';
 import { StatusPanel } from './StatusPanel.tsx';
 import { useSettings } from './use-settings.ts';
 import { useTabSession } from './use-tab-session.ts';
+import { useShortcut } from '../shared/use-shortcut.ts';
 
 export function App() {
   const [settings, updateSettings] = useSettings();
@@ -95,16 +96,4 @@ async function openTranscript(tabId: number | null): Promise<void> {
     await chrome.tabs.create({ url: chrome.runtime.getURL(`src/transcript/index.html?tab=${tabId}`) });
   }
   window.close();
-}
-
-/** The start/stop shortcut as the user has it set (they can change it in Chrome). */
-function useShortcut(): string | null {
-  const [keys, setKeys] = useState<string | null>(null);
-  useEffect(() => {
-    void chrome.commands
-      .getAll()
-      .then((all) => setKeys(all.find((c) => c.name === 'toggle-captions')?.shortcut || null))
-      .catch(() => {});
-  }, []);
-  return keys;
 }
