@@ -52,7 +52,7 @@ export class Session {
   private legacy = false;
   private decoder = new AudioDecoder(DEFAULT_AUDIO);
   /** init.audio.encoding "opus": the decoder (WebAssembly, ready asynchronously) and the queue keeping packets in order until it is. */
-  private opus: { decoder: Promise<OpusPacketDecoder | Error>; queue: Promise<void> } | null = null;
+  private opus: { decoder: Promise<OpusPacketDecoder | Error>; queue: Promise<void>; channels: number } | null = null;
   private pipeline: TranscriptionPipeline | null = null;
   /** The engine start in flight: the session stays counted until it settles (see teardown). */
   private engineStart: Promise<unknown> | null = null;
@@ -210,7 +210,7 @@ export class Session {
     const audio = msg.audio ?? DEFAULT_AUDIO;
     this.decoder = new AudioDecoder(audio);
     if (audio.encoding === 'opus') {
-      this.opus = { decoder: OpusPacketDecoder.create(audio.channels).catch((err: Error) => err), queue: Promise.resolve() };
+      this.opus = { decoder: newOpusDecoder(audio.channels), queue: Promise.resolve(), channels: audio.channels };
     }
     const choice = this.deps.engines.resolve(msg.engine);
     if (!choice.ok) {
@@ -460,6 +460,20 @@ export class Session {
     if (old !== ws && old.readyState !== old.CLOSED) old.terminate();
     this.attach(ws);
     this.touch();
+    const opus = this.opus;
+    if (!opus) return this.announceResumed(req);
+    // A new connection carries a new Opus stream (the client starts a fresh encoder, with its
+    // own look-ahead): decode it with a fresh decoder, after the old socket's last packets, so
+    // receivedSamples counts them all before the client is told where to resend from.
+    opus.queue = opus.queue.then(() => {
+      if (this.state === 'closed' || this.opus !== opus) return;
+      void opus.decoder.then((d) => d instanceof Error || d.free());
+      opus.decoder = newOpusDecoder(opus.channels);
+      this.announceResumed(req);
+    });
+  }
+
+  private announceResumed(req: ResumeRequest): void {
     // Synchronous from here on: no final can slip between the replay and live sending.
     this.send({ ...this.readyMsg!, resumed: true, receivedSamples: this.receivedSamples });
     for (const f of this.replay.after(req.lastSegmentId)) {
@@ -491,4 +505,8 @@ export class Session {
 
 function baseLanguage(code: string): string {
   return code.split('-')[0]!.toLowerCase();
+}
+
+function newOpusDecoder(channels: number): Promise<OpusPacketDecoder | Error> {
+  return OpusPacketDecoder.create(channels).catch((err: Error) => err);
 }

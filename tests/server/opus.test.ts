@@ -40,6 +40,38 @@ describe('Opus audio', () => {
     expect(c.ofType('final').filter((f) => f.text)).toEqual([]); // silence has no words
   });
 
+  it('a resumed connection is a new Opus stream: a fresh decoder drops its look-ahead again', async () => {
+    // Each 20 ms packet decodes to 320 samples; each stream's first 104 (6.5 ms look-ahead) go.
+    const LOOKAHEAD = 104;
+    const a = await TestClient.connect(server.wsUrl);
+    a.send(OPUS_INIT);
+    const ready = await a.waitType('ready', 60_000);
+    for (let i = 0; i < 25; i++) a.sendBinary(SILENT_PACKET);
+    a.send({ type: 'keepalive' });
+    await a.waitType('pong'); // the server has read every packet before it (decoding may still run)
+    a.terminate();
+    await a.closed;
+
+    const resume = async (lastSent: number) => {
+      const c = await TestClient.connect(server.wsUrl);
+      c.send({ ...OPUS_INIT, resume: { sessionId: ready.sessionId, token: ready.resumeToken, audioOffset: lastSent, lastSegmentId: -1 } });
+      return { c, ready: await c.waitType('ready', 30_000) };
+    };
+    const b = await resume(25 * 320);
+    expect(b.ready).toMatchObject({ resumed: true, receivedSamples: 25 * 320 - LOOKAHEAD });
+    for (let i = 0; i < 10; i++) b.c.sendBinary(SILENT_PACKET);
+    b.c.send({ type: 'keepalive' });
+    await b.c.waitType('pong');
+    // Packets read before the drop all count: the server finishes decoding them before it answers the resume.
+    b.c.terminate();
+    await b.c.closed;
+    const c = await resume(35 * 320);
+    expect(c.ready).toMatchObject({ resumed: true, receivedSamples: 35 * 320 - 2 * LOOKAHEAD });
+    expect([...a.ofType('error'), ...b.c.ofType('error'), ...c.c.ofType('error')]).toEqual([]);
+    c.c.send({ type: 'stop' });
+    await c.c.waitType('done', 60_000);
+  });
+
   it('refuses Opus at a rate an Opus encoder does not take, then takes a good init', async () => {
     const c = await TestClient.connect(server.wsUrl);
     c.send({ ...OPUS_INIT, audio: { encoding: 'opus', sampleRate: 44100, channels: 1 } });
