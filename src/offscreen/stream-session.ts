@@ -17,9 +17,12 @@
 //   failing but the HTTP server answers; the WebSocket is tried again now and then.
 // After an outage the log's backlog is sent first (as fast as the socket takes it), then live
 // audio. Finals are deduplicated by the server's segment id across resumed connections.
+// Streaming may send Opus instead of PCM16 (`createOpusEncoder`): the log still holds PCM,
+// and each connection gets a fresh encoder, so a resend from any sample starts a clean Opus
+// stream. A server that refuses Opus, or an encoder that fails, falls back to PCM16.
 
 import { CloseCode, parseServerMessage, PROTOCOL_VERSION, WIRE_SAMPLE_RATE } from '../shared/protocol.ts';
-import type { ErrorMessage, InitMessage, ReadyMessage, ServerMessage } from '../shared/protocol.ts';
+import type { AudioEncoding, ErrorMessage, InitMessage, ReadyMessage, ServerMessage } from '../shared/protocol.ts';
 import type { CaptionUpdate } from '../shared/messages.ts';
 import type { TransportMode } from '../shared/session-state.ts';
 import { AudioLog } from './audio-log.ts';
@@ -35,12 +38,14 @@ export type StreamEvent =
   /** `reason` is plain words (why we reconnect or failed); `retryInMs` while reconnecting. */
   | { type: 'state'; state: StreamState; attempt?: number; retryInMs?: number; reason?: string }
   /** The server accepted the session. `legacy`: a server of the original design (no `ready`). */
-  | { type: 'ready'; legacy: boolean; engine: string; model: string; notice?: string; resumed?: boolean; translation?: string }
+  | { type: 'ready'; legacy: boolean; engine: string; model: string; notice?: string; resumed?: boolean; translation?: string; encoding?: AudioEncoding }
   | { type: 'caption'; caption: CaptionUpdate }
   /** The server's translation of the final with caption id `id` (same id scheme as captions). */
   | { type: 'translation'; id: string; text: string; language: string }
   /** A non-fatal server error: the session goes on. */
   | { type: 'server-error'; code: string; message: string }
+  /** Something the user should know that is not the server's doing (e.g. Opus fell back to PCM16). */
+  | { type: 'notice'; message: string }
   /** The log overflowed during an outage: the oldest unconfirmed audio was dropped. */
   | { type: 'dropped'; seconds: number; totalSeconds: number }
   /** How the session is doing; sent on changes and every second while active. */
@@ -48,6 +53,16 @@ export type StreamEvent =
 
 /** The part of the WebSocket API we use; mock-socket's class satisfies it too. */
 export type WebSocketConstructor = new (url: string) => WebSocket;
+
+/** Turns 16 kHz PCM16 frames into compressed packets, in order (one stream per connection). */
+export interface WireEncoder {
+  encode(pcm: Int16Array): void;
+  /** Resolves once the packets for all audio given so far are out (the last one padded). */
+  flush(): Promise<void>;
+  close(): void;
+}
+
+export type WireEncoderFactory = (onPacket: (packet: ArrayBuffer) => void, onError: (err: Error) => void) => WireEncoder;
 
 export interface StreamSessionOptions {
   url: string;
@@ -59,6 +74,8 @@ export interface StreamSessionOptions {
   fetchImpl?: typeof fetch;
   /** Shared secret of a server started with --token: sent in init and as a Bearer header to /transcribe. */
   token?: string;
+  /** Given: stream Opus packets from this encoder (init.audio.encoding "opus"); else PCM16. */
+  createOpusEncoder?: WireEncoderFactory;
   /** How often to send `keepalive` (the server closes idle sessions after ~60 s). */
   keepaliveMs?: number;
   /** A keepalive not answered (by anything) within this long means a dead connection. */
@@ -123,10 +140,15 @@ type Timer = ReturnType<typeof setTimeout> | undefined;
 export class StreamSession {
   state: StreamState = 'idle';
   mode: TransportMode = 'streaming';
-  private readonly opts: Required<Omit<StreamSessionOptions, 'WebSocketImpl' | 'fetchImpl'>> & {
+  private readonly opts: Required<Omit<StreamSessionOptions, 'WebSocketImpl' | 'fetchImpl' | 'createOpusEncoder'>> & {
     WebSocketImpl: WebSocketConstructor;
     fetchImpl: typeof fetch;
+    createOpusEncoder: WireEncoderFactory | undefined;
   };
+  /** What streaming sends: Opus while the encoder and the server cope, else PCM16. */
+  private encoding: AudioEncoding;
+  /** The current connection's Opus encoder (a new stream per connection). */
+  private encoder: WireEncoder | null = null;
   private readonly log: AudioLog;
   private ws: WebSocket | null = null;
   /** The current socket may take audio. */
@@ -174,6 +196,7 @@ export class StreamSession {
       targetLanguage: o.targetLanguage,
       engine: o.engine,
       token: o.token ?? '',
+      createOpusEncoder: o.createOpusEncoder,
       onEvent: o.onEvent,
       WebSocketImpl: o.WebSocketImpl ?? WebSocket,
       fetchImpl: o.fetchImpl ?? ((...args: Parameters<typeof fetch>) => fetch(...args)),
@@ -194,6 +217,12 @@ export class StreamSession {
       now: o.now ?? Date.now,
     };
     this.log = new AudioLog(this.opts.maxBufferSeconds * RATE);
+    this.encoding = o.createOpusEncoder ? 'opus' : 'pcm_s16le';
+  }
+
+  /** The wire encoding streaming uses now. */
+  get audioEncoding(): AudioEncoding {
+    return this.encoding;
   }
 
   start(): void {
@@ -242,7 +271,7 @@ export class StreamSession {
         this.setState('stopping');
         this.timers.stop = setTimeout(() => this.finish('stopped'), this.opts.stopTimeoutMs);
         if (this.mode === 'streaming') {
-          this.sendJson({ type: 'stop' });
+          this.sendStop();
         } else {
           // The audio after the last cut becomes the last chunk; end once every chunk is answered.
           this.cutRest();
@@ -300,24 +329,7 @@ export class StreamSession {
       if (ws !== this.ws) return;
       opened = true;
       clearTimeout(this.timers.connect);
-      const init: InitMessage = {
-        type: 'init',
-        sourceLanguage: this.opts.sourceLanguage,
-        targetLanguage: this.opts.targetLanguage,
-        engine: this.opts.engine,
-        protocol: PROTOCOL_VERSION,
-        audio: { encoding: 'pcm_s16le', sampleRate: RATE, channels: 1 },
-      };
-      if (this.opts.token) init.token = this.opts.token;
-      if (this.server?.token) {
-        init.resume = {
-          sessionId: this.server.id,
-          token: this.server.token,
-          audioOffset: Math.max(0, this.sentUpTo - this.server.base),
-          lastSegmentId: this.server.lastFinalId,
-        };
-      }
-      this.sendJson(init);
+      this.sendJson(this.initMessage());
       // Servers of the original design may stay silent until audio comes: after a while assume one
       // (not once this server has shown it speaks protocol 2).
       if (!this.sawReady) this.timers.ready = setTimeout(() => this.becomeLegacy(), this.opts.readyTimeoutMs);
@@ -343,6 +355,27 @@ export class StreamSession {
     ws.onerror = () => {
       // A close event always follows; it decides what to do.
     };
+  }
+
+  private initMessage(): InitMessage {
+    const init: InitMessage = {
+      type: 'init',
+      sourceLanguage: this.opts.sourceLanguage,
+      targetLanguage: this.opts.targetLanguage,
+      engine: this.opts.engine,
+      protocol: PROTOCOL_VERSION,
+      audio: { encoding: this.encoding, sampleRate: RATE, channels: 1 },
+    };
+    if (this.opts.token) init.token = this.opts.token;
+    if (this.server?.token) {
+      init.resume = {
+        sessionId: this.server.id,
+        token: this.server.token,
+        audioOffset: Math.max(0, this.sentUpTo - this.server.base),
+        lastSegmentId: this.server.lastFinalId,
+      };
+    }
+    return init;
   }
 
   private onServerMessage(msg: ServerMessage): void {
@@ -421,10 +454,12 @@ export class StreamSession {
       ...(ready.notice ? { notice: ready.notice } : {}),
       ...(ready.resumed !== undefined ? { resumed: ready.resumed } : {}),
       ...(ready.translation ? { translation: ready.translation } : {}),
+      encoding: this.encoding,
     });
     this.goLive();
     this.startKeepalive();
     this.sentUpTo = Math.max(from, this.log.start);
+    this.openEncoder();
     this.sendStreaming();
     if (wasRest) this.emitStatus();
   }
@@ -457,10 +492,66 @@ export class StreamSession {
     const ws = this.ws;
     if (!ws || ws.readyState !== OPEN || this.sentUpTo >= this.log.end) return;
     for (const f of this.log.range(this.sentUpTo)) {
+      if (this.encoder) this.encoder.encode(f.pcm);
       // Copy: a subarray's buffer may hold more than the frame.
-      ws.send(f.pcm.byteOffset === 0 && f.pcm.byteLength === f.pcm.buffer.byteLength ? f.pcm.buffer : f.pcm.slice().buffer);
+      else ws.send(f.pcm.byteOffset === 0 && f.pcm.byteLength === f.pcm.buffer.byteLength ? f.pcm.buffer : f.pcm.slice().buffer);
     }
     this.sentUpTo = this.log.end;
+  }
+
+  /** A fresh Opus stream for this connection (its packets go to this socket only). */
+  private openEncoder(): void {
+    this.closeEncoder();
+    const factory = this.opts.createOpusEncoder;
+    const ws = this.ws;
+    if (this.encoding !== 'opus' || !factory || !ws) return;
+    const onError = (err: Error) => {
+      if (this.ws === ws) this.onEncoderError(err);
+    };
+    try {
+      this.encoder = factory((packet) => {
+        if (this.ws === ws && ws.readyState === OPEN) ws.send(packet);
+      }, onError);
+    } catch (err) {
+      onError(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private closeEncoder(): void {
+    const enc = this.encoder;
+    this.encoder = null;
+    try {
+      enc?.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  /**
+   * The encoder broke: send PCM16 from now on. The server session decodes Opus and cannot
+   * take PCM16, so a new one starts from the end of the last final (nothing lost).
+   */
+  private onEncoderError(err: Error): void {
+    console.warn('[stream] Opus encoder failed:', err.message);
+    if (this.encoding !== 'opus') return;
+    this.encoding = 'pcm_s16le';
+    this.closeEncoder();
+    this.emit({ type: 'notice', message: 'Opus encoding failed in this browser; sending uncompressed audio instead' });
+    if (this.server) this.server.token = undefined;
+    if (this.ws) this.abandon('Switching to uncompressed audio');
+  }
+
+  /** `stop` once the encoder's last packets are out: they must reach the server before it. */
+  private sendStop(): void {
+    const enc = this.encoder;
+    if (!enc) return this.sendJson({ type: 'stop' });
+    const ws = this.ws;
+    void enc
+      .flush()
+      .catch(() => {})
+      .then(() => {
+        if (this.ws === ws) this.sendJson({ type: 'stop' });
+      });
   }
 
   private onSegment(msg: Extract<ServerMessage, { type: 'partial' | 'final' }>): void {
@@ -493,6 +584,13 @@ export class StreamSession {
       // a transcription: that is this chunk's answer (answers come in order). The user is told.
       this.emit({ type: 'server-error', code: msg.code, message: msg.message });
       this.onChunkAnswer({ text: '' });
+      return;
+    }
+    if (!msg.fatal && msg.code === 'unsupported_audio' && !this.ready && this.mode === 'streaming' && this.encoding === 'opus') {
+      // A protocol-2 server without Opus refused init (non-fatal): ask again with PCM16.
+      this.encoding = 'pcm_s16le';
+      this.emit({ type: 'notice', message: 'The server does not take Opus audio; sending uncompressed audio instead' });
+      this.sendJson(this.initMessage());
       return;
     }
     if (!msg.fatal) {
@@ -779,10 +877,12 @@ export class StreamSession {
     return new Promise((resolve) => this.stopWaiters.push(resolve));
   }
 
+  /** Timers and the encoder of the connection that is going away. */
   private clearConnectionTimers(): void {
     for (const t of ['connect', 'ready', 'pong', 'chunk'] as const) clearTimeout(this.timers[t]);
     clearInterval(this.keepalive);
     this.keepalive = undefined;
+    this.closeEncoder();
   }
 
   // ------------------------------------------------------------ helpers

@@ -6,9 +6,10 @@ import type { BackgroundMessage, SessionUpdate } from '../shared/messages.ts';
 import type { CaptionSettings } from '../shared/settings.ts';
 import type { SessionPhase, TransportMode } from '../shared/session-state.ts';
 import { startCaptureGraph, type CaptureGraph } from './audio/capture-graph.ts';
+import { OpusPacketEncoder, opusSupported } from './audio/opus-encoder.ts';
 // Vite bundles the worklet as its own module file and gives us its URL for addModule().
 import processorUrl from './audio/capture-processor.ts?worker&url';
-import { StreamSession, type StreamEvent, type StreamState } from './stream-session.ts';
+import { StreamSession, type StreamEvent, type StreamState, type WireEncoderFactory } from './stream-session.ts';
 import { getTabAudioStream } from './tab-capture.ts';
 import type { CaptionTranslator } from '../translation/caption-translator.ts';
 import { createTabTranslator, wantsServerPush } from '../translation/tab-translator.ts';
@@ -26,6 +27,8 @@ export interface PipelineStats {
   bufferedSeconds: number;
   droppedSeconds: number;
   mode: TransportMode;
+  /** What streaming sends now: `opus` or `pcm_s16le`. */
+  audioEncoding: string;
 }
 
 const PHASE: Record<StreamState, SessionPhase> = {
@@ -67,6 +70,7 @@ export class TabPipeline {
       (translation) => this.report({ to: 'background', type: 'translation', tabId: this.tabId, translation }),
       (status) => this.send({ translation: { provider: status.provider, ...(status.note ? { note: status.note } : {}) } }),
     );
+    const createOpusEncoder = await this.opusEncoderFactory();
     const session = new StreamSession({
       url: this.settings.serverUrl,
       sourceLanguage: this.settings.sourceLanguage,
@@ -74,6 +78,7 @@ export class TabPipeline {
       targetLanguage: wantsServerPush(this.settings) ? this.settings.targetLanguage : '',
       engine: this.settings.engine,
       token: this.settings.serverToken,
+      ...(createOpusEncoder ? { createOpusEncoder } : {}),
       onEvent: (e) => this.onStreamEvent(e),
     });
     this.session = session;
@@ -130,7 +135,18 @@ export class TabPipeline {
       bufferedSeconds: this.session?.bufferedSeconds ?? 0,
       droppedSeconds: this.session?.droppedSeconds ?? 0,
       mode: this.session?.mode ?? 'streaming',
+      audioEncoding: this.session?.audioEncoding ?? 'none',
     };
+  }
+
+  /** Opus when the user chose it and this browser's WebCodecs can encode it; else PCM16. */
+  private async opusEncoderFactory(): Promise<WireEncoderFactory | undefined> {
+    if (this.settings.wireAudio !== 'opus') return undefined;
+    if (!(await opusSupported())) {
+      this.send({ notice: 'This browser cannot encode Opus; sending uncompressed audio instead' });
+      return undefined;
+    }
+    return (onPacket, onError) => new OpusPacketEncoder(onPacket, onError);
   }
 
   private onStreamEvent(e: StreamEvent): void {
@@ -158,6 +174,7 @@ export class TabPipeline {
           engine: e.legacy ? 'server of the original design' : e.engine || null,
           model: e.model || null,
           notice: e.notice ?? null,
+          wireAudio: e.legacy ? null : e.encoding === 'opus' ? 'opus' : 'pcm',
         });
         // The server announced it translates this session: use its pushes.
         if (e.translation) this.translator?.expectPushes();
@@ -175,6 +192,9 @@ export class TabPipeline {
           this.translator?.stopExpectingPushes(`The server cannot translate (${e.message}); translating here instead.`);
           break;
         }
+        this.send({ notice: e.message });
+        break;
+      case 'notice':
         this.send({ notice: e.message });
         break;
       case 'dropped':

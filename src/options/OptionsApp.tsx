@@ -8,6 +8,7 @@ import { SettingsForm } from '../popup/SettingsForm.tsx';
 import { useSettings } from '../popup/use-settings.ts';
 import { useStyle } from './use-style.ts';
 import { useShortcut } from '../shared/use-shortcut.ts';
+import { WIRE_AUDIO, type WireAudio } from '../shared/settings.ts';
 
 const FONT_LABELS: Record<FontChoice, MessageKey> = {
   system: 'fontSystem',
@@ -65,6 +66,24 @@ export function OptionsApp() {
           />
           <p id="server-token-hint" class="hint">
             {t('serverTokenHint')}
+          </p>
+        </div>
+        <div class="field">
+          <label for="wire-audio">{t('wireAudio')}</label>
+          <select
+            id="wire-audio"
+            value={settings.wireAudio}
+            aria-describedby="wire-audio-hint"
+            onChange={(e) => updateSettings({ wireAudio: e.currentTarget.value as WireAudio })}
+          >
+            {WIRE_AUDIO.map((w) => (
+              <option key={w.value} value={w.value}>
+                {w.label}
+              </option>
+            ))}
+          </select>
+          <p id="wire-audio-hint" class="hint">
+            {t('wireAudioHint')}
           </p>
         </div>
       </section>

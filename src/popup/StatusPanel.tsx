@@ -43,6 +43,14 @@ export function StatusPanel({ state, lastCaption }: Props) {
               <dd id="dropped-seconds">{t('secondsValue', state.droppedSeconds ?? 0)}</dd>
             </>
           )}
+          {state.wireAudio && state.mode === 'streaming' && (
+            <>
+              <dt>{t('wireAudioLabel')}</dt>
+              <dd id="wire-audio" data-encoding={state.wireAudio}>
+                {t(state.wireAudio === 'opus' ? 'wireAudioOpusNow' : 'wireAudioPcmNow')}
+              </dd>
+            </>
+          )}
           {state.engine && (
             <>
               <dt>{t('engine')}</dt>

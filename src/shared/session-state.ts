@@ -3,7 +3,7 @@
 // popup and content script render it.
 
 import { t } from './i18n.ts';
-import type { CaptionSettings } from './settings.ts';
+import type { CaptionSettings, WireAudio } from './settings.ts';
 
 /**
  * Lifecycle of one tab's session as the user sees it. `starting` covers tab capture and
@@ -48,6 +48,8 @@ export interface TabSessionState {
   behindSeconds?: number;
   /** Seconds of audio dropped because an outage outlasted the buffer. */
   droppedSeconds?: number;
+  /** The audio encoding streaming uses now (Opus may have fallen back to PCM). */
+  wireAudio?: WireAudio;
   /** Who translates this tab's captions now, and why not the chosen one (plain words). */
   translation?: { provider: 'chrome' | 'server' | 'push' | 'none'; note?: string };
 }

@@ -5,6 +5,9 @@ import { t } from './i18n.ts';
 
 export type EngineChoice = 'default' | 'whisper' | 'sphinx';
 
+/** Audio on the wire: uncompressed PCM16 (lossless, ~256 kbit/s) or Opus (~18 kbit/s). */
+export type WireAudio = 'pcm' | 'opus';
+
 export interface CaptionSettings {
   /** 'auto' or an ISO 639-1 code. */
   sourceLanguage: string;
@@ -16,6 +19,7 @@ export interface CaptionSettings {
   translationProvider: ProviderChoice;
   /** Shared secret of a server started with --token; '' for none. */
   serverToken: string;
+  wireAudio: WireAudio;
 }
 
 export const DEFAULT_SETTINGS: CaptionSettings = {
@@ -25,7 +29,14 @@ export const DEFAULT_SETTINGS: CaptionSettings = {
   engine: 'default',
   translationProvider: 'auto',
   serverToken: '',
+  // PCM by default: lossless, and bandwidth costs nothing on the default local server.
+  wireAudio: 'pcm',
 };
+
+export const WIRE_AUDIO: readonly { value: WireAudio; label: string }[] = [
+  { value: 'pcm', label: t('wireAudioPcm') },
+  { value: 'opus', label: t('wireAudioOpus') },
+];
 
 /** The server caps tokens at 200 characters; longer ones could never match. */
 const MAX_TOKEN_LENGTH = 200;
@@ -72,6 +83,7 @@ export function normalizeSettings(raw: unknown): CaptionSettings {
       ? (r.translationProvider as ProviderChoice)
       : DEFAULT_SETTINGS.translationProvider,
     serverToken: str(r.serverToken, '').trim().slice(0, MAX_TOKEN_LENGTH),
+    wireAudio: r.wireAudio === 'opus' ? 'opus' : 'pcm',
   };
 }
 

@@ -7,18 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/paths.ts';
 import { startServer, type RunningServer } from '../helpers/server-process.ts';
 import { wer } from '../helpers/wer.ts';
-import { buildExtension } from './helpers/build.ts';
-import { captionEvents, installCaptionRecorder, summarize, waitForCaptionsToSettle } from './helpers/caption-recorder.ts';
+import { captionEvents, summarize, waitForCaptionsToSettle } from './helpers/caption-recorder.ts';
 import {
   badgeText,
-  findChromium,
-  launchWithExtension,
   offscreenPage,
   openPopup,
   sessionStates,
   startFromPopup,
   type ExtensionBrowser,
 } from './helpers/chromium.ts';
+import { openSpeechPage as openPage, startExtensionSuite, type ExtensionSuite } from './helpers/suite.ts';
 import { makeSpeechTrack, serveTestPage, type SpeechTrack, type TestPageServer } from './helpers/test-page.ts';
 
 /**
@@ -40,34 +38,24 @@ describe('extension end to end (real Chromium, real server)', () => {
   let eb: ExtensionBrowser;
   let track: SpeechTrack;
   let site: TestPageServer;
+  let suite: ExtensionSuite;
   const results: Record<string, unknown> = {};
 
   beforeAll(async () => {
-    // No silent skip: `npm test` installs Chromium, so a missing one is a real failure.
-    if (!findChromium()) throw new Error('No Chromium found: install the chromium package or set CHROMIUM_PATH');
-    const dist = buildExtension();
-    server = await startServer(['--engine', 'sphinx']);
-    track = makeSpeechTrack(['en-jfk', 'en-librivox-0870', 'en-librivox-0880', 'en-librivox-0890', 'en-librivox-0920', 'en-librivox-0930']);
-    site = await serveTestPage(track, 'A lecture with live captions');
-    eb = await launchWithExtension(dist);
-    await eb.worker();
+    suite = await startExtensionSuite({
+      clips: ['en-jfk', 'en-librivox-0870', 'en-librivox-0880', 'en-librivox-0890', 'en-librivox-0920', 'en-librivox-0930'],
+      title: 'A lecture with live captions',
+    });
+    ({ server, eb, track, site } = suite);
   });
 
   afterAll(async () => {
-    await eb?.close();
-    await site?.close();
-    await server?.stop();
+    await suite?.close();
     fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
     fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2));
   });
 
-  async function openSpeechPage(url: string): Promise<Page> {
-    const page = await eb.browser.newPage();
-    await page.goto(url);
-    await page.waitForFunction(() => (document.getElementById('player') as HTMLVideoElement).readyState >= 1);
-    await installCaptionRecorder(page);
-    return page;
-  }
+  const openSpeechPage = (url: string) => openPage(eb, url);
 
   const video = (page: Page) =>
     page.evaluate(() => {
@@ -341,7 +329,7 @@ describe('extension end to end (real Chromium, real server)', () => {
       expect(await popup.$eval('#status', (el) => (el as HTMLElement).dataset.phase)).toBe('reconnecting');
 
       // It comes back on the same port; the session reconnects and sends the buffered audio.
-      server = await startServer(['--engine', 'sphinx', '--port', String(port)]);
+      server = suite.server = await startServer(['--engine', 'sphinx', '--port', String(port)]);
       await popup.waitForSelector('#status[data-phase="live"]', { timeout: 30_000 });
       const outageSeconds = (Date.now() - downAt) / 1000;
       expect(await badgeText(eb, tabId)).toBe('ON');

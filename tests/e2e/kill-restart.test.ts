@@ -7,78 +7,46 @@
 // shows), and no stretch of text may repeat (how a bad seam shows).
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alignWords, deletionRuns, repeatedNgrams } from '../helpers/align.ts';
-import { realClips, joinWithSilence, streamPcm } from '../helpers/fixtures.ts';
 import { repoRoot } from '../helpers/paths.ts';
-import { startServer, type RunningServer } from '../helpers/server-process.ts';
+import { startServer } from '../helpers/server-process.ts';
 import { wer } from '../helpers/wer.ts';
-import { TestClient } from '../helpers/ws-client.ts';
-import { buildExtension } from './helpers/build.ts';
-import { captionEvents, installCaptionRecorder, summarize, waitForCaptionsToSettle } from './helpers/caption-recorder.ts';
-import { findChromium, launchWithExtension, offscreenPage, openPopup, sessionStates, startFromPopup, type ExtensionBrowser } from './helpers/chromium.ts';
-import { makeSpeechTrack, serveTestPage, type SpeechTrack, type TestPageServer } from './helpers/test-page.ts';
+import { uninterruptedTranscript } from './helpers/baseline.ts';
+import { captionEvents, summarize, waitForCaptionsToSettle } from './helpers/caption-recorder.ts';
+import { offscreenPage, openPopup, sessionStates, startFromPopup } from './helpers/chromium.ts';
+import { openSpeechPage, startExtensionSuite, type ExtensionSuite } from './helpers/suite.ts';
 
 const CLIPS = ['en-librivox-0870', 'en-librivox-0880', 'en-librivox-0890', 'en-librivox-0920', 'en-librivox-0930', 'en-LJ001-0001', 'en-LJ001-0003'];
 const RESULTS = path.join(repoRoot, 'test-results/e2e-kill-restart.json');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** What the server makes of the track with no fault at all: 100 ms frames over one socket. */
-async function uninterruptedTranscript(server: RunningServer): Promise<string> {
-  const all = realClips();
-  const pcm = joinWithSilence([new Int16Array(8000), ...CLIPS.map((id) => all.find((c) => c.id === id)!.pcm)], 1.0);
-  const client = await TestClient.connect(server.wsUrl);
-  client.send({ type: 'init', protocol: 2, engine: 'sphinx', sourceLanguage: 'en' });
-  await streamPcm((f) => client.sendBinary(f), pcm, { speed: 4 });
-  client.send({ type: 'stop' });
-  await client.closed;
-  return client.messages
-    .map((m) => m.msg)
-    .filter((m) => m.type === 'final' && m.text)
-    .map((m) => m.text as string)
-    .join(' ');
-}
-
 describe('kill the server mid-speech, restart it 5 s later (real Chromium, real server)', () => {
-  let server: RunningServer;
-  let eb: ExtensionBrowser;
-  let track: SpeechTrack;
-  let site: TestPageServer;
+  let suite: ExtensionSuite;
 
   beforeAll(async () => {
-    if (!findChromium()) throw new Error('No Chromium found: install the chromium package or set CHROMIUM_PATH');
-    const dist = buildExtension();
-    server = await startServer(['--engine', 'sphinx']);
-    track = makeSpeechTrack(CLIPS);
-    site = await serveTestPage(track, 'Kill test');
-    eb = await launchWithExtension(dist);
-    await eb.worker();
+    suite = await startExtensionSuite({ clips: CLIPS, title: 'Kill test' });
   });
 
   afterAll(async () => {
-    await eb?.close();
-    await site?.close();
-    await server?.stop();
+    await suite?.close();
   });
 
   it('every word exactly once, in order; prints recovery time and words lost', async () => {
-    const baseline = await uninterruptedTranscript(server);
+    const { eb, track } = suite;
+    const baseline = await uninterruptedTranscript(suite.server, CLIPS);
 
-    const page: Page = await eb.browser.newPage();
-    await page.goto(site.url);
-    await page.waitForFunction(() => (document.getElementById('player') as HTMLVideoElement).readyState >= 1);
-    await installCaptionRecorder(page);
+    const page = await openSpeechPage(eb, suite.site.url);
     const popup = await openPopup(eb, page);
-    await startFromPopup(popup, server.wsUrl, 'sphinx');
+    await startFromPopup(popup, suite.server.wsUrl, 'sphinx');
     await page.evaluate(() => (document.getElementById('player') as HTMLVideoElement).play());
 
     // Mid-speech: a final came (the session has a timeline) and a phrase is being spoken now.
     await page.waitForFunction(() => (window.__captionEvents ?? []).some((e) => e.kind === 'final'), { timeout: 60_000 });
     await page.waitForFunction(() => (window.__captionEvents ?? []).at(-1)?.kind === 'partial', { timeout: 30_000, polling: 50 });
-    const port = server.port;
+    const port = suite.server.port;
     const killedAt = Date.now();
-    await server.stop('SIGKILL');
+    await suite.server.stop('SIGKILL');
     const videoTimeAtKill = await page.evaluate(() => (document.getElementById('player') as HTMLVideoElement).currentTime);
 
     // The outage is visible in the popup and over the video, with a countdown.
@@ -91,7 +59,7 @@ describe('kill the server mid-speech, restart it 5 s later (real Chromium, real 
     expect(overlayStatus).toMatch(/Reconnecting in \d+ s \(attempt \d+\)/);
 
     await sleep(Math.max(0, killedAt + 5000 - Date.now()));
-    server = await startServer(['--engine', 'sphinx', '--port', String(port)]);
+    suite.server = await startServer(['--engine', 'sphinx', '--port', String(port)]);
     const listeningAt = Date.now();
     await popup.waitForSelector('#status[data-phase="live"]', { timeout: 60_000 });
     const liveAt = Date.now();

@@ -8,11 +8,11 @@ import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/paths.ts';
-import { startServer, type RunningServer } from '../helpers/server-process.ts';
-import { buildExtension } from './helpers/build.ts';
-import { installCaptionRecorder, waitForCaptionsToSettle } from './helpers/caption-recorder.ts';
-import { findChromium, launchWithExtension, offscreenPage, openPopup, startFromPopup, type ExtensionBrowser } from './helpers/chromium.ts';
-import { makeSpeechTrack, serveTestPage, type SpeechTrack, type TestPageServer } from './helpers/test-page.ts';
+import type { RunningServer } from '../helpers/server-process.ts';
+import { waitForCaptionsToSettle } from './helpers/caption-recorder.ts';
+import { offscreenPage, openPopup, startFromPopup, type ExtensionBrowser } from './helpers/chromium.ts';
+import { openSpeechPage as openPage, startExtensionSuite, type ExtensionSuite } from './helpers/suite.ts';
+import type { SpeechTrack, TestPageServer } from './helpers/test-page.ts';
 
 const SCREENSHOT = path.join(repoRoot, 'docs/screenshots/captions-translated.png');
 const RESULTS = path.join(repoRoot, 'test-results/e2e-translation.json');
@@ -73,31 +73,26 @@ describe('translated captions end to end (real Chromium, real server, real Apert
   let eb: ExtensionBrowser;
   let track: SpeechTrack;
   let site: TestPageServer;
+  let suite: ExtensionSuite;
   const results: Record<string, unknown> = {};
 
   beforeAll(async () => {
-    if (!findChromium()) throw new Error('No Chromium found: install the chromium package or set CHROMIUM_PATH');
-    const dist = buildExtension();
-    server = await startServer(['--engine', 'sphinx', '--translate', 'apertium']);
-    track = makeSpeechTrack(['en-librivox-0870', 'en-librivox-0880', 'en-librivox-0890', 'en-librivox-0920']);
-    site = await serveTestPage(track, 'A lecture with translated captions');
-    eb = await launchWithExtension(dist);
-    await eb.worker();
+    suite = await startExtensionSuite({
+      clips: ['en-librivox-0870', 'en-librivox-0880', 'en-librivox-0890', 'en-librivox-0920'],
+      title: 'A lecture with translated captions',
+      serverArgs: ['--engine', 'sphinx', '--translate', 'apertium'],
+    });
+    ({ server, eb, track, site } = suite);
   });
 
   afterAll(async () => {
-    await eb?.close();
-    await site?.close();
-    await server?.stop();
+    await suite?.close();
     fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
     fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2));
   });
 
   async function openSpeechPage(): Promise<Page> {
-    const page = await eb.browser.newPage();
-    await page.goto(site.url);
-    await page.waitForFunction(() => (document.getElementById('player') as HTMLVideoElement).readyState >= 1);
-    await installCaptionRecorder(page);
+    const page = await openPage(eb, site.url);
     await installTranslationRecorder(page);
     return page;
   }

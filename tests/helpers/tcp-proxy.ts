@@ -8,6 +8,9 @@ export interface TcpProxy {
   port: number;
   /** Connections accepted so far. */
   readonly accepted: number;
+  /** Bytes forwarded client → target and target → client, over all connections (bandwidth on the wire). */
+  readonly bytesUp: number;
+  readonly bytesDown: number;
   /** Resets every open connection, both sides. */
   dropAll(): void;
   /** From now on the open connections carry nothing (data is discarded), but stay open. */
@@ -18,14 +21,17 @@ export interface TcpProxy {
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const pairs = new Set<{ a: net.Socket; b: net.Socket; stalled: boolean }>();
   let accepted = 0;
+  const bytes = { up: 0, down: 0 };
   const server = net.createServer((a) => {
     accepted++;
     const b = net.connect(targetPort, '127.0.0.1');
     const pair = { a, b, stalled: false };
     pairs.add(pair);
-    const forward = (from: net.Socket, to: net.Socket) => {
+    const forward = (from: net.Socket, to: net.Socket, dir: 'up' | 'down') => {
       from.on('data', (d) => {
-        if (!pair.stalled && !to.destroyed) to.write(d);
+        if (pair.stalled || to.destroyed) return;
+        bytes[dir] += d.length;
+        to.write(d);
       });
       from.on('end', () => {
         if (!pair.stalled) to.end();
@@ -36,14 +42,20 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
         if (!pair.stalled) to.destroy();
       });
     };
-    forward(a, b);
-    forward(b, a);
+    forward(a, b, 'up');
+    forward(b, a, 'down');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
     get accepted() {
       return accepted;
+    },
+    get bytesUp() {
+      return bytes.up;
+    },
+    get bytesDown() {
+      return bytes.down;
     },
     dropAll() {
       for (const p of pairs) {

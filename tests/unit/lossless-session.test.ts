@@ -1,35 +1,17 @@
 // StreamSession never loses speech: resume with the server's sample count, a fresh session
 // fed again from the last final, dedupe of re-delivered finals, dead-connection detection,
 // every close code, garbage, and the REST fallback (mock-socket, a fake fetch, fake timers).
-import { WebSocket as MockWebSocket } from 'mock-socket';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { StreamSession, type StreamEvent, type StreamSessionOptions, type WebSocketConstructor } from '../../src/offscreen/stream-session.ts';
+import type { StreamSessionOptions } from '../../src/offscreen/stream-session.ts';
+import { frame, makeSession as makeHarness, tick } from './helpers/stream-session-harness.ts';
 import { FakeServer } from './helpers/fake-ws-server.ts';
 
 const URL_ = 'ws://127.0.0.1:7998/ws';
-const frame = (n: number) => new Int16Array(1600).fill(n).buffer;
 const LOUD = 8000;
-const tick = (ms = 20) => vi.advanceTimersByTimeAsync(ms);
 const READY = { type: 'ready', sessionId: 's1', protocol: 2, engine: 'sphinx', model: 'en-us', sampleRate: 16000, resumeToken: 'tok1' };
 const SMALL_CHUNKS = { minSeconds: 0.25, maxSeconds: 2, pauseMs: 100, quietRms: 0.01, sampleRate: 16000 };
 
-function makeSession(over: Partial<StreamSessionOptions> = {}) {
-  const events: StreamEvent[] = [];
-  const session = new StreamSession({
-    url: URL_,
-    sourceLanguage: 'en',
-    targetLanguage: '',
-    engine: 'sphinx',
-    onEvent: (e) => events.push(e),
-    WebSocketImpl: MockWebSocket as unknown as WebSocketConstructor,
-    random: () => 0.5,
-    ...over,
-  });
-  const captions = () => events.filter((e) => e.type === 'caption').map((e) => (e as Extract<StreamEvent, { type: 'caption' }>).caption);
-  const states = () => events.filter((e) => e.type === 'state').map((e) => (e as { state: string }).state);
-  const lastStatus = () => events.filter((e) => e.type === 'status').at(-1) as Extract<StreamEvent, { type: 'status' }> | undefined;
-  return { session, events, captions, states, lastStatus };
-}
+const makeSession = (over: Partial<StreamSessionOptions> = {}) => makeHarness(URL_, { sourceLanguage: 'en', ...over });
 
 let srv: FakeServer;
 beforeEach(() => {

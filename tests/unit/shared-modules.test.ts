@@ -65,6 +65,9 @@ describe('settings', () => {
     expect(normalizeSettings({ serverToken: '  s3cret \n' }).serverToken).toBe('s3cret');
     expect(normalizeSettings({ serverToken: 42 }).serverToken).toBe('');
     expect(normalizeSettings({ serverToken: 'x'.repeat(500) }).serverToken).toHaveLength(200);
+    expect(DEFAULT_SETTINGS.wireAudio).toBe('pcm');
+    expect(normalizeSettings({ wireAudio: 'opus' }).wireAudio).toBe('opus');
+    expect(normalizeSettings({ wireAudio: 'flac' }).wireAudio).toBe('pcm');
   });
   it('names languages', () => {
     expect(languageName('es')).toBe('Spanish');

@@ -1,37 +1,20 @@
 // The offscreen stream session against a mock WebSocket server: protocol 2, the original
 // design, reconnects with backoff (fake timers), buffering, keepalive and stop → done.
-import { WebSocket as MockWebSocket } from 'mock-socket';
 import { FakeServer } from './helpers/fake-ws-server.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { StreamSession, type StreamEvent, type StreamSessionOptions, type WebSocketConstructor } from '../../src/offscreen/stream-session.ts';
+import type { StreamSessionOptions } from '../../src/offscreen/stream-session.ts';
+import { frame, makeSession as makeHarness, tick } from './helpers/stream-session-harness.ts';
 
 const URL_ = 'ws://127.0.0.1:7999/ws';
 
-const frame = (n: number) => new Int16Array(1600).fill(n).buffer;
 const LOUD = 8000;
 /** Small chunks so tests stay short: a pause of 100 ms after 250 ms of audio ends a chunk. */
 const SMALL_CHUNKS = { minSeconds: 0.25, maxSeconds: 2, pauseMs: 100, quietRms: 0.01, sampleRate: 16000 };
 /** fetch for a host where nothing listens at all. */
 const unreachableFetch = (() => Promise.reject(new TypeError('Failed to fetch'))) as unknown as typeof fetch;
 
-function makeSession(over: Partial<StreamSessionOptions> = {}) {
-  const events: StreamEvent[] = [];
-  const session = new StreamSession({
-    url: URL_,
-    sourceLanguage: 'auto',
-    targetLanguage: '',
-    engine: 'sphinx',
-    onEvent: (e) => events.push(e),
-    WebSocketImpl: MockWebSocket as unknown as WebSocketConstructor,
-    random: () => 0.5,
-    ...over,
-  });
-  const states = () => events.filter((e) => e.type === 'state').map((e) => (e as { state: string }).state);
-  const captions = () => events.filter((e) => e.type === 'caption').map((e) => (e as Extract<StreamEvent, { type: 'caption' }>).caption);
-  return { session, events, states, captions };
-}
+const makeSession = (over: Partial<StreamSessionOptions> = {}) => makeHarness(URL_, { ...over });
 
-const tick = (ms = 20) => vi.advanceTimersByTimeAsync(ms);
 
 const READY = { type: 'ready', sessionId: 's1', protocol: 2, engine: 'sphinx', model: 'en-us', sampleRate: 16000 };
 
@@ -75,7 +58,7 @@ describe('StreamSession with a protocol-2 server', () => {
     expect(srv.last.frames.map((f) => f[0])).toEqual([1, 2, 3]);
     expect(srv.last.frames[0]).toHaveLength(1600);
     expect(states()).toEqual(['connecting', 'live']);
-    expect(events.find((e) => e.type === 'ready')).toEqual({ type: 'ready', legacy: false, engine: 'sphinx', model: 'en-us' });
+    expect(events.find((e) => e.type === 'ready')).toEqual({ type: 'ready', legacy: false, engine: 'sphinx', model: 'en-us', encoding: 'pcm_s16le' });
     expect(session.bufferedSeconds).toBe(0); // nothing waits to be sent
     // Sent, but kept until a final confirms it (a server that dies would need it again).
     expect(session.unconfirmedSeconds).toBeCloseTo(0.3);

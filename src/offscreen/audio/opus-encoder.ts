@@ -50,10 +50,10 @@ export class OpusPacketEncoder {
   }
 
   /** One frame of 16 kHz mono PCM16 (any length). */
-  encode(pcm: ArrayBuffer): void {
+  encode(pcm: ArrayBuffer | Int16Array): void {
     const frames = pcm.byteLength / 2;
     if (frames === 0) return;
-    const data = new AudioData({ format: 's16', sampleRate: OPUS_SAMPLE_RATE, numberOfChannels: 1, numberOfFrames: frames, timestamp: this.timestamp, data: pcm });
+    const data = new AudioData({ format: 's16', sampleRate: OPUS_SAMPLE_RATE, numberOfChannels: 1, numberOfFrames: frames, timestamp: this.timestamp, data: pcm as BufferSource });
     this.timestamp += (frames * 1_000_000) / OPUS_SAMPLE_RATE;
     this.encoder.encode(data);
     data.close();
