@@ -51,11 +51,12 @@ if (lat?.perChunkOverStreaming) {
 }
 const opus = read('opus-bandwidth');
 for (const r of opus?.results ?? []) rows.push([`${r.encoding}: bandwidth, WER`, `${fmt(r.kbitPerSecond, 1)} kbit/s, ${fmt(r.wer * 100, 1)}%`, r.loadAverage]);
-const ext = read('extension-overhead');
-if (ext) {
-  rows.push([`extension process CPU while captioning (${ext.minutes} min)`, `${fmt(ext.extensionProcessCpuPercent, 1)}% of a core`, ext.loadAverage]);
-  rows.push(['offscreen document main-thread CPU', `${fmt(ext.offscreenMainThreadCpuPercent, 1)}% of a core`, ext.loadAverage]);
-  rows.push(['offscreen JS heap slope', `${fmt(ext.offscreenJsHeapMiB.slopePerHour, 1)} MiB/hour`, ext.loadAverage]);
+for (const r of read('extension-overhead')?.runs ?? []) {
+  const how = `audio as ${r.wireAudio}, ${r.minutes} min`;
+  rows.push([`extension → server bandwidth (${how})`, `${fmt(r.kbitPerSecondUp, 1)} kbit/s`, r.loadAverage]);
+  rows.push([`extension process CPU while captioning (${how})`, `${fmt(r.extensionProcessCpuPercent, 1)}% of a core`, r.loadAverage]);
+  rows.push([`offscreen document main-thread CPU (${how})`, `${fmt(r.offscreenMainThreadCpuPercent, 1)}% of a core`, r.loadAverage]);
+  rows.push([`offscreen JS heap slope (${how})`, `${fmt(r.offscreenJsHeapMiB.slopePerHour, 1)} MiB/hour`, r.loadAverage]);
 }
 const soak = read('soak');
 if (soak) rows.push([`server RSS / heap slope, 1 session (${soak.minutes} min)`, `${fmt(soak.rssMiBPerHour, 1)} / ${fmt(soak.heapMiBPerHour, 1)} MiB/hour`, soak.machine.loadAverage.join(' ')]);

@@ -30,6 +30,8 @@ export interface ChromiumRun {
   clockSamples: number;
   playedSeconds: number;
   overhead: OverheadSample[];
+  /** `meter()` at the pause minus at play(): e.g. bytes sent while the track played. */
+  meteredDuringPlay: number | null;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -86,6 +88,10 @@ export interface CaptionRunOptions {
   playSeconds?: number;
   /** Sample the offscreen document every this many seconds (0: never). */
   overheadEverySeconds?: number;
+  /** Read at play() and at the pause (e.g. a proxy's byte counter); the difference is returned. */
+  meter?: () => number;
+  /** The options page's "Audio sent to the server" (default: the extension's default, PCM). */
+  wireAudio?: 'pcm' | 'opus';
   log?: (line: string) => void;
 }
 
@@ -96,6 +102,13 @@ export async function captionInChromium(opts: CaptionRunOptions): Promise<Chromi
   try {
     eb = await launchWithExtension(dist);
     await eb.worker();
+    if (opts.wireAudio) {
+      // Stored from an extension page, as the options page does; the popup fills in the rest.
+      const options = await eb.browser.newPage();
+      await options.goto(`chrome-extension://${eb.extensionId}/src/options/index.html`);
+      await options.evaluate((wireAudio) => chrome.storage.sync.set({ settings: { wireAudio } }), opts.wireAudio);
+      await options.close();
+    }
     const page: Page = await eb.browser.newPage();
     // tsx (esbuild keepNames) wraps functions in __name(); functions sent to the page need it there too.
     await page.evaluateOnNewDocument('globalThis.__name = (f) => f;');
@@ -122,6 +135,7 @@ export async function captionInChromium(opts: CaptionRunOptions): Promise<Chromi
     const pid = extensionProcess(eb.browser.process()?.pid);
 
     const playAt = Date.now();
+    const meterAtPlay = opts.meter?.() ?? null;
     await page.evaluate(() => (document.getElementById('player') as HTMLVideoElement).play());
     const overhead: OverheadSample[] = [];
     const every = (opts.overheadEverySeconds ?? 0) * 1000;
@@ -138,6 +152,7 @@ export async function captionInChromium(opts: CaptionRunOptions): Promise<Chromi
       if (ended || Date.now() > until) break;
     }
     const played = (Date.now() - playAt) / 1000;
+    const meteredDuringPlay = meterAtPlay === null ? null : opts.meter!() - meterAtPlay;
     await page.evaluate(() => (document.getElementById('player') as HTMLVideoElement).pause());
     await waitForCaptionsToSettle(page, { quietMs: 3000, maxMs: 45_000, minFinals: 1 });
     const clock = await page.evaluate(() => (window as unknown as { __clock: number[] }).__clock);
@@ -145,7 +160,7 @@ export async function captionInChromium(opts: CaptionRunOptions): Promise<Chromi
     const origin = sorted[Math.floor(sorted.length / 2)] ?? playAt;
     const versions = (await captionEvents(page)).map((e) => ({ t: e.t, id: e.id, kind: e.kind, text: e.text }));
     await cdp?.detach().catch(() => {});
-    return { origin, playAt, versions, clockSamples: clock.length, playedSeconds: played, overhead };
+    return { origin, playAt, versions, clockSamples: clock.length, playedSeconds: played, overhead, meteredDuringPlay };
   } finally {
     await eb?.close();
     await site.close();
