@@ -13,7 +13,7 @@ import { realClips, type Clip } from '../tests/helpers/fixtures.ts';
 import { ChromiumOpusEncoder } from '../tests/helpers/opus-chromium.ts';
 import { startServer, type RunningServer } from '../tests/helpers/server-process.ts';
 import { corpusWer } from '../tests/helpers/wer.ts';
-import { TestClient } from '../tests/helpers/ws-client.ts';
+import { finalText, runSession } from '../tests/helpers/ws-client.ts';
 import { printTable, writeResult } from './lib/results.ts';
 import { fmt, loadAvg } from './lib/stats.ts';
 
@@ -34,16 +34,11 @@ interface EncodingResult {
 }
 
 async function transcribe(server: RunningServer, audio: Record<string, unknown>, frames: Buffer[]): Promise<string> {
-  const c = await TestClient.connect(server.wsUrl);
-  c.send({ type: 'init', sourceLanguage: 'en', targetLanguage: '', engine: 'sphinx', protocol: 2, audio });
-  await c.waitType('ready', 60_000);
-  for (const f of frames) c.sendBinary(f);
-  c.send({ type: 'stop' });
-  await c.waitType('done', 300_000);
+  const c = await runSession(server.wsUrl, { audio }, (c) => frames.forEach((f) => c.sendBinary(f)), 300_000);
   const errors = c.ofType('error');
   if (errors.length) throw new Error(`server errors: ${JSON.stringify(errors.slice(0, 3))}`);
   c.close();
-  return c.ofType('final').map((f) => f.text).join(' ');
+  return finalText(c);
 }
 
 async function measure(server: RunningServer, clips: Clip[], encoding: string, bitrate: number | null, framesOf: (c: Clip) => Promise<Buffer[]>, audio: Record<string, unknown>): Promise<EncodingResult> {

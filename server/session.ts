@@ -340,8 +340,9 @@ export class Session {
     this.opus = null;
     const pipeline = this.pipeline;
     this.pipeline = null;
-    // A client that sends init and hangs up must not pile up engine starts (a sphinx decoder
-    // costs ~0.8 s of CPU and ~95 MB): the session counts against the limit until its start ends.
+    // A client that sends init and hangs up must not pile up engine starts (a sphinx session
+    // costs ~0.8 s of CPU and ~184 MiB of RSS, measured by bench:server): the session counts
+    // against the limit until its start ends.
     if (this.engineStart) void this.engineStart.then(() => this.deps.onClosed(this));
     else this.deps.onClosed(this);
     await pipeline?.close().catch((err) => this.deps.log.warn(`session ${this.id}: close: ${err.message}`));

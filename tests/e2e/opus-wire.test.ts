@@ -8,7 +8,7 @@ import { realClips } from '../helpers/fixtures.ts';
 import { ChromiumOpusEncoder } from '../helpers/opus-chromium.ts';
 import { startServer, type RunningServer } from '../helpers/server-process.ts';
 import { corpusWer } from '../helpers/wer.ts';
-import { TestClient } from '../helpers/ws-client.ts';
+import { finalText, runSession } from '../helpers/ws-client.ts';
 
 /** 20 of the real recordings (2.6 min): sphinx's words flip on tiny audio changes, so a few clips are too noisy to compare. */
 const CLIPS = [
@@ -34,14 +34,10 @@ describe('Opus audio from the extension encoder to the server', () => {
   });
 
   async function transcribe(audio: Record<string, unknown>, frames: Uint8Array[]): Promise<string> {
-    const c = await TestClient.connect(server.wsUrl);
-    c.send({ type: 'init', sourceLanguage: 'en', targetLanguage: '', engine: 'sphinx', protocol: 2, audio });
-    await c.waitType('ready', 60_000);
-    for (const f of frames) c.sendBinary(f);
-    c.send({ type: 'stop' });
-    await c.waitType('done', 120_000);
+    const c = await runSession(server.wsUrl, { audio }, (c) => frames.forEach((f) => c.sendBinary(f)));
     expect(c.ofType('error')).toEqual([]);
-    return c.ofType('final').map((f) => f.text).join(' ');
+    c.close();
+    return finalText(c);
   }
 
   it('transcribes Opus packets about as well as PCM16, at a tenth of the bytes', async () => {

@@ -97,3 +97,29 @@ export class TestClient {
     for (const f of w) f();
   }
 }
+
+/**
+ * One whole session: init (protocol 2, sphinx, English, plus `init`), `feed` sends the audio,
+ * then stop, and wait for done. Returns the client holding every message.
+ */
+export async function runSession(
+  url: string,
+  init: Record<string, unknown>,
+  feed: (c: TestClient) => void | Promise<void>,
+  doneTimeoutMs = 120_000,
+): Promise<TestClient> {
+  const c = await TestClient.connect(url);
+  c.send({ type: 'init', sourceLanguage: 'en', targetLanguage: '', engine: 'sphinx', protocol: 2, ...init });
+  await c.waitType('ready', 60_000);
+  await feed(c);
+  c.send({ type: 'stop' });
+  await c.waitType('done', doneTimeoutMs);
+  return c;
+}
+
+/** The text of a session's finals, in order. */
+export const finalText = (c: TestClient): string =>
+  c
+    .ofType('final')
+    .map((f) => f.text)
+    .join(' ');

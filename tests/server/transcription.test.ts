@@ -2,7 +2,7 @@
 // error rate for the sphinx engine against the recordings' reference transcripts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../helpers/server-process.ts';
-import { TestClient } from '../helpers/ws-client.ts';
+import { runSession } from '../helpers/ws-client.ts';
 import { encodeWav, joinWithSilence, realClips, streamPcm, type Clip } from '../helpers/fixtures.ts';
 import { wordErrorRate } from '../helpers/wer.ts';
 
@@ -22,15 +22,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function transcribe(pcm: Int16Array, speed: number, init: Record<string, unknown> = {}) {
-  const c = await TestClient.connect(server.wsUrl);
-  c.send({ type: 'init', sourceLanguage: 'en', targetLanguage: '', engine: 'sphinx', protocol: 2, ...init });
-  await c.waitType('ready');
-  await streamPcm((f) => c.sendBinary(f), pcm, { frameMs: 100, speed });
-  c.send({ type: 'stop' });
-  await c.waitType('done', 120_000);
-  return c;
-}
+const transcribe = (pcm: Int16Array, speed: number, init: Record<string, unknown> = {}) =>
+  runSession(server.wsUrl, init, (c) => streamPcm((f) => c.sendBinary(f), pcm, { frameMs: 100, speed }));
 
 describe('sphinx engine over the wire', () => {
   it('streams real speech at real time: partials first, then finals in order', async () => {
