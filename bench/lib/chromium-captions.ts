@@ -19,6 +19,8 @@ export interface OverheadSample {
   /** The extension renderer process (it hosts the offscreen document and its AudioWorklet): RSS bytes and CPU seconds from /proc. */
   processRss: number | null;
   processCpuSeconds: number | null;
+  /** The service worker's JS heap (it keeps the tab's transcript), bytes; null if unreadable. */
+  workerJsHeapUsed: number | null;
 }
 
 export interface ChromiumRun {
@@ -73,11 +75,13 @@ function procStats(pid: number | null): { rss: number | null; cpu: number | null
   }
 }
 
-async function sampleOverhead(cdp: CDPSession, pid: number | null, t: number): Promise<OverheadSample> {
+async function sampleOverhead(cdp: CDPSession, worker: CDPSession | null, pid: number | null, t: number): Promise<OverheadSample> {
   const { metrics } = await cdp.send('Performance.getMetrics');
   const m = (name: string) => metrics.find((x) => x.name === name)?.value ?? NaN;
   const p = procStats(pid);
-  return { t, jsHeapUsed: m('JSHeapUsedSize'), taskSeconds: m('TaskDuration'), processRss: p.rss, processCpuSeconds: p.cpu };
+  // The worker may have been stopped and restarted by Chrome meanwhile: then no figure.
+  const workerHeap = worker ? await worker.send('Runtime.getHeapUsage').then((h) => h.usedSize, () => null) : null;
+  return { t, jsHeapUsed: m('JSHeapUsedSize'), taskSeconds: m('TaskDuration'), processRss: p.rss, processCpuSeconds: p.cpu, workerJsHeapUsed: workerHeap };
 }
 
 export interface CaptionRunOptions {
@@ -133,6 +137,7 @@ export async function captionInChromium(opts: CaptionRunOptions): Promise<Chromi
     const cdp = off ? await off.createCDPSession() : null;
     if (cdp) await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
     const pid = extensionProcess(eb.browser.process()?.pid);
+    const workerCdp = (opts.overheadEverySeconds ?? 0) > 0 ? (await eb.worker()).client : null;
 
     const playAt = Date.now();
     const meterAtPlay = opts.meter?.() ?? null;
@@ -144,7 +149,7 @@ export async function captionInChromium(opts: CaptionRunOptions): Promise<Chromi
     for (;;) {
       await sleep(250);
       if (cdp && every > 0 && Date.now() >= nextSample) {
-        overhead.push(await sampleOverhead(cdp, pid, (Date.now() - playAt) / 1000));
+        overhead.push(await sampleOverhead(cdp, workerCdp, pid, (Date.now() - playAt) / 1000));
         nextSample += every;
         if (overhead.length % 20 === 0) opts.log?.(`  ${Math.round((Date.now() - playAt) / 1000)} s played`);
       }
