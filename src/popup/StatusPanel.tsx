@@ -34,21 +34,32 @@ export function StatusPanel({ state, lastCaption }: Props) {
           {state.mode && (
             <>
               <dt>{t('transportModeLabel')}</dt>
-              <dd id="transport-mode" data-mode={state.mode}>
-                {modeLabel(state.mode)}
+              <dd>
+                <span id="transport-mode" data-mode={state.mode}>
+                  {modeLabel(state.mode)}
+                </span>
+                {state.wireAudio && state.mode === 'streaming' && (
+                  <>
+                    {' · '}
+                    <span id="wire-audio" data-encoding={state.wireAudio}>
+                      {t(state.wireAudio === 'opus' ? 'wireAudioOpusNow' : 'wireAudioPcmNow')}
+                    </span>
+                  </>
+                )}
               </dd>
-              <dt>{t('behindLiveLabel')}</dt>
-              <dd id="behind-seconds">{t('secondsValue', state.behindSeconds ?? 0)}</dd>
-              <dt>{t('droppedLabel')}</dt>
-              <dd id="dropped-seconds">{t('secondsValue', state.droppedSeconds ?? 0)}</dd>
-            </>
-          )}
-          {state.wireAudio && state.mode === 'streaming' && (
-            <>
-              <dt>{t('wireAudioLabel')}</dt>
-              <dd id="wire-audio" data-encoding={state.wireAudio}>
-                {t(state.wireAudio === 'opus' ? 'wireAudioOpusNow' : 'wireAudioPcmNow')}
-              </dd>
+              {/* Only when there is something to say: the popup must fit Chrome's 600 px. */}
+              {(state.behindSeconds ?? 0) >= 1 && (
+                <>
+                  <dt>{t('behindLiveLabel')}</dt>
+                  <dd id="behind-seconds">{t('secondsValue', state.behindSeconds!)}</dd>
+                </>
+              )}
+              {(state.droppedSeconds ?? 0) > 0 && (
+                <>
+                  <dt>{t('droppedLabel')}</dt>
+                  <dd id="dropped-seconds">{t('secondsValue', state.droppedSeconds!)}</dd>
+                </>
+              )}
             </>
           )}
           {state.engine && (
