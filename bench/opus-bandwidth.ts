@@ -18,7 +18,8 @@ import { printTable, writeResult } from './lib/results.ts';
 import { fmt, loadAvg } from './lib/stats.ts';
 
 const args = process.argv.slice(2);
-const bitrates = (args.includes('--bitrates') ? args[args.indexOf('--bitrates') + 1]! : `16000,${OPUS_DEFAULT_BITRATE}`).split(',').map(Number);
+// Default: the extension's bitrate (once, even where it is 16 kbit/s itself) and 16 kbit/s.
+const bitrates = [...new Set((args.includes('--bitrates') ? args[args.indexOf('--bitrates') + 1]! : `${OPUS_DEFAULT_BITRATE},16000`).split(',').map(Number))];
 
 /** Bytes a client puts on the wire for one binary message of `n` bytes (RFC 6455 framing, masked). */
 const wsBytes = (n: number) => n + (n <= 125 ? 2 : n <= 65535 ? 4 : 10) + 4;
