@@ -19,7 +19,7 @@ export interface OverheadSample {
   /** The extension renderer process (it hosts the offscreen document and its AudioWorklet): RSS bytes and CPU seconds from /proc. */
   processRss: number | null;
   processCpuSeconds: number | null;
-  /** The service worker's JS heap (it keeps the tab's transcript), bytes; null if unreadable. */
+  /** The service worker's JS heap after a forced GC (it keeps the tab's transcript), bytes; null if unreadable. */
   workerJsHeapUsed: number | null;
 }
 
@@ -79,8 +79,15 @@ async function sampleOverhead(cdp: CDPSession, worker: CDPSession | null, pid: n
   const { metrics } = await cdp.send('Performance.getMetrics');
   const m = (name: string) => metrics.find((x) => x.name === name)?.value ?? NaN;
   const p = procStats(pid);
-  // The worker may have been stopped and restarted by Chrome meanwhile: then no figure.
-  const workerHeap = worker ? await worker.send('Runtime.getHeapUsage').then((h) => h.usedSize, () => null) : null;
+  // After a forced GC, so the figure is what the worker keeps (its transcript), not garbage
+  // waiting for V8's next major collection. The worker may have been stopped and restarted by
+  // Chrome meanwhile: then no figure.
+  const workerHeap = worker
+    ? await worker
+        .send('HeapProfiler.collectGarbage')
+        .then(() => worker.send('Runtime.getHeapUsage'))
+        .then((h) => h.usedSize, () => null)
+    : null;
   return { t, jsHeapUsed: m('JSHeapUsedSize'), taskSeconds: m('TaskDuration'), processRss: p.rss, processCpuSeconds: p.cpu, workerJsHeapUsed: workerHeap };
 }
 

@@ -70,7 +70,9 @@ export async function runLoad(opts: LoadOptions): Promise<{ outcomes: SessionOut
       if (m.msg.type === 'error') o.errors.push(String(m.msg.code));
     }
     o.closeCode = c.closeCode;
-    c.terminate();
+    // A deliberate close (1000) ends the session at once; a dropped socket would keep it
+    // counted for the resume grace period (60 s).
+    c.close();
   }
   return { outcomes, startedAt, streamStartedAt: t0, streamedAt };
 }

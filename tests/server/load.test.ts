@@ -57,11 +57,14 @@ describe(`load: ${SESSIONS} concurrent sessions × ${SECONDS} s of real speech`,
         expect(errors.filter((e) => e !== 'overloaded')).toEqual([]);
         expect(outcomes.every((o) => o.closeCode === null)).toBe(true);
 
-        // Still serving: once the closed sessions are released, a new one gets ready.
+        // Still serving: the closed sessions are released (their engines may take a while to
+        // stop on busy cores), then a new session gets ready.
         const deadline = Date.now() + 60_000;
-        while ((await (await fetch(`${server.httpUrl}/health`)).json()).sessions > 0 && Date.now() < deadline) {
+        let left = Infinity;
+        while ((left = (await (await fetch(`${server.httpUrl}/health`)).json()).sessions) > 0 && Date.now() < deadline) {
           await new Promise((r) => setTimeout(r, 250));
         }
+        expect(left).toBe(0);
         const after = await TestClient.connect(server.wsUrl);
         after.send({ type: 'init', sourceLanguage: 'en', targetLanguage: '', engine: 'sphinx', protocol: 2 });
         await after.waitType('ready', 60_000);
