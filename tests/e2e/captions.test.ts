@@ -11,6 +11,7 @@ import { captionEvents, summarize, waitForCaptionsToSettle } from './helpers/cap
 import {
   badgeText,
   offscreenPage,
+  offscreenStats,
   openPopup,
   sessionStates,
   startFromPopup,
@@ -83,10 +84,7 @@ describe('extension end to end (real Chromium, real server)', () => {
       await sleep(500);
       const v = await video(page);
       timeline.push({ t: (Date.now() - playAt) / 1000, currentTime: v.currentTime });
-      if (!stats && v.currentTime > 5) {
-        const off = await offscreenPage(eb);
-        stats = await off?.evaluate(() => (globalThis as unknown as { tabCaptionsStats(): unknown }).tabCaptionsStats());
-      }
+      if (!stats && v.currentTime > 5 && (await offscreenPage(eb))) stats = await offscreenStats(eb);
       if (!screenshotTaken && v.currentTime > track.seconds * 0.55) {
         const lines = await page.evaluate(() => document.querySelector('tab-captions-overlay')?.shadowRoot?.querySelectorAll('.line').length ?? 0);
         if (lines >= 2) {
@@ -229,10 +227,7 @@ describe('extension end to end (real Chromium, real server)', () => {
       await waitUntil(async () => !Object.values(await sessionStates(eb)).some((st) => st.tabId === tabA), 10_000);
       const states = Object.values(await sessionStates(eb));
       expect(states.find((st) => st.tabId === tabB)?.phase).toBe('live');
-      const off = await offscreenPage(eb);
-      const stats = (await off!.evaluate(() => (globalThis as unknown as { tabCaptionsStats(): { tabId: number }[] }).tabCaptionsStats())).map(
-        (st) => st.tabId,
-      );
+      const stats = (await offscreenStats(eb)).map((st) => st.tabId);
       expect(stats).toEqual([tabB]);
 
       // Stopping the last session closes the offscreen document.

@@ -8,13 +8,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alignWords, deletionRuns, repeatedNgrams } from '../helpers/align.ts';
+import { lossAgainstBaseline } from '../helpers/align.ts';
 import { repoRoot } from '../helpers/paths.ts';
 import { startServer } from '../helpers/server-process.ts';
 import { wer } from '../helpers/wer.ts';
 import { uninterruptedTranscript } from './helpers/baseline.ts';
 import { captionEvents, summarize, waitForCaptionsToSettle } from './helpers/caption-recorder.ts';
-import { offscreenPage, openPopup, sessionStates, startFromPopup } from './helpers/chromium.ts';
+import { offscreenStats, openPopup, sessionStates, startFromPopup } from './helpers/chromium.ts';
 import { openSpeechPage, startExtensionSuite, type ExtensionSuite } from './helpers/suite.ts';
 
 const CLIPS = ['en-librivox-0870', 'en-librivox-0880', 'en-librivox-0890', 'en-librivox-0920', 'en-librivox-0930', 'en-LJ001-0001', 'en-LJ001-0003'];
@@ -68,18 +68,12 @@ describe('kill the server mid-speech, restart it 5 s later (real Chromium, real 
 
     await page.waitForFunction(() => (document.getElementById('player') as HTMLVideoElement).ended, { timeout: 120_000 });
     await waitForCaptionsToSettle(page, { quietMs: 4000, maxMs: 60_000 });
-    const off = await offscreenPage(eb);
-    const stats = (await off!.evaluate(() => (globalThis as unknown as { tabCaptionsStats(): Record<string, unknown>[] }).tabCaptionsStats()))[0];
+    const stats = (await offscreenStats(eb))[0]!;
     await popup.click('#toggle');
     await popup.waitForSelector('#status[data-phase="stopped"]', { timeout: 30_000 });
 
     const summary = summarize(await captionEvents(page));
-    const kill = alignWords(track.text, summary.transcript);
-    const base = alignWords(track.text, baseline);
-    // Lost audio removes whole stretches of words; scattered deletions are the recognizer's.
-    const lostRuns = deletionRuns(kill.status, 3).map((run) => run.filter((i) => base.status[i] === 'match')).filter((r) => r.length > 0);
-    const wordsLost = lostRuns.reduce((n, r) => n + r.length, 0);
-    const repeated = repeatedNgrams(kill.hyp, [kill.ref, base.hyp]);
+    const { wordsLost, lostWords, repeatedTrigrams: repeated } = lossAgainstBaseline(track.text, summary.transcript, baseline);
     const result = {
       trackSeconds: track.seconds,
       videoTimeAtKill,
@@ -88,7 +82,7 @@ describe('kill the server mid-speech, restart it 5 s later (real Chromium, real 
       restartToLiveSeconds: (liveAt - listeningAt) / 1000,
       serverDownSeconds: (listeningAt - killedAt) / 1000,
       wordsLost,
-      lostWords: lostRuns.map((r) => r.map((i) => kill.ref[i]).join(' ')),
+      lostWords,
       repeatedTrigrams: repeated,
       werKillRun: Number(wer(track.text, summary.transcript).toFixed(3)),
       werUninterrupted: Number(wer(track.text, baseline).toFixed(3)),

@@ -6,13 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alignWords, deletionRuns, repeatedNgrams } from '../helpers/align.ts';
+import { lossAgainstBaseline } from '../helpers/align.ts';
 import { repoRoot } from '../helpers/paths.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 import { wer } from '../helpers/wer.ts';
 import { uninterruptedTranscript } from './helpers/baseline.ts';
 import { captionEvents, summarize, waitForCaptionsToSettle } from './helpers/caption-recorder.ts';
-import { offscreenPage, openPopup, startFromPopup } from './helpers/chromium.ts';
+import { offscreenStats, openPopup, startFromPopup } from './helpers/chromium.ts';
 import { openSpeechPage, startExtensionSuite, type ExtensionSuite } from './helpers/suite.ts';
 
 const CLIPS = ['en-librivox-0870', 'en-librivox-0880', 'en-librivox-0890', 'en-librivox-0920', 'en-librivox-0930', 'en-LJ001-0001', 'en-LJ001-0003'];
@@ -70,17 +70,14 @@ describe('Opus from the extension (real Chromium, real server, connection reset 
 
     await page.waitForFunction(() => (document.getElementById('player') as HTMLVideoElement).ended, { timeout: 120_000 });
     await waitForCaptionsToSettle(page, { quietMs: 4000, maxMs: 60_000 });
-    const off = await offscreenPage(eb);
-    const stats = (await off!.evaluate(() => (globalThis as unknown as { tabCaptionsStats(): Record<string, unknown>[] }).tabCaptionsStats()))[0]!;
+    const stats = (await offscreenStats(eb))[0]!;
     await popup.click('#toggle');
     await popup.waitForSelector('#status[data-phase="stopped"]', { timeout: 30_000 });
     const bytesUp = proxy.bytesUp - bytesBefore;
 
     const summary = summarize(await captionEvents(page));
-    const run = alignWords(track.text, summary.transcript);
-    const base = alignWords(track.text, baseline);
-    const lostRuns = deletionRuns(run.status, 3).map((r) => r.filter((i) => base.status[i] === 'match')).filter((r) => r.length > 0);
-    const wordsLost = lostRuns.reduce((n, r) => n + r.length, 0);
+    const loss = lossAgainstBaseline(track.text, summary.transcript, baseline);
+    const { wordsLost } = loss;
     const result = {
       trackSeconds: track.seconds,
       // Everything the extension sent after Start: Opus packets (re-sent audio after the reset
@@ -88,9 +85,7 @@ describe('Opus from the extension (real Chromium, real server, connection reset 
       kbitPerSecondOnTheWire: Number(((bytesUp * 8) / track.seconds / 1000).toFixed(1)),
       connections: proxy.accepted,
       recoverySeconds: (firstCaptionAfter - resetAt) / 1000,
-      wordsLost,
-      lostWords: lostRuns.map((r) => r.map((i) => run.ref[i]).join(' ')),
-      repeatedTrigrams: repeatedNgrams(run.hyp, [run.ref, base.hyp]),
+      ...loss,
       werOpusRun: Number(wer(track.text, summary.transcript).toFixed(3)),
       werUninterruptedPcm: Number(wer(track.text, baseline).toFixed(3)),
       audioEncoding: stats.audioEncoding,

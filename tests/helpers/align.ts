@@ -71,3 +71,30 @@ export function repeatedNgrams(hyp: string[], others: string[][], n = 3): string
   const theirs = others.map(count);
   return [...mine].filter(([k, c]) => c > 1 && theirs.every((t) => c > (t.get(k) ?? 0))).map(([k]) => k);
 }
+
+export interface LossReport {
+  /** Reference words lost: deleted in a run of 3 or more that the fault-free run got right. */
+  wordsLost: number;
+  /** Each lost run, as text. */
+  lostWords: string[];
+  /** Trigrams the faulty run repeats more often than the reference and the fault-free run. */
+  repeatedTrigrams: string[];
+}
+
+/**
+ * What a fault (a killed server, a reset connection) cost a transcript, judged against the same
+ * server's fault-free transcript of the same audio: lost audio removes whole stretches of words,
+ * while scattered deletions (and words the fault-free run also missed) are the recognizer's own.
+ */
+export function lossAgainstBaseline(reference: string, hypothesis: string, baseline: string): LossReport {
+  const run = alignWords(reference, hypothesis);
+  const base = alignWords(reference, baseline);
+  const lostRuns = deletionRuns(run.status, 3)
+    .map((r) => r.filter((i) => base.status[i] === 'match'))
+    .filter((r) => r.length > 0);
+  return {
+    wordsLost: lostRuns.reduce((n, r) => n + r.length, 0),
+    lostWords: lostRuns.map((r) => r.map((i) => run.ref[i]).join(' ')),
+    repeatedTrigrams: repeatedNgrams(run.hyp, [run.ref, base.hyp]),
+  };
+}

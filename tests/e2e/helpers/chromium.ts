@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type Extension, type Page, type WebWorker } from 'puppeteer-core';
+import type { PipelineStats } from '../../../src/offscreen/tab-pipeline.ts';
 
 const CANDIDATES = [
   process.env.CHROMIUM_PATH,
@@ -125,4 +126,10 @@ export async function badgeText(eb: ExtensionBrowser, tabId: number): Promise<st
 export async function offscreenPage(eb: ExtensionBrowser): Promise<Page | null> {
   const target = eb.browser.targets().find((t) => t.url().includes('/src/offscreen/offscreen.html'));
   return target ? target.asPage() : null;
+}
+
+/** Every captured tab's pipeline figures, read in the offscreen document; empty when it is not open. */
+export async function offscreenStats(eb: ExtensionBrowser): Promise<PipelineStats[]> {
+  const off = await offscreenPage(eb);
+  return off ? off.evaluate(() => (globalThis as unknown as { tabCaptionsStats(): PipelineStats[] }).tabCaptionsStats()) : [];
 }
