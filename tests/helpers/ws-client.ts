@@ -117,9 +117,10 @@ export async function runSession(
   return c;
 }
 
-/** The text of a session's finals, in order. */
+/** The text of a session's finals, in order (empty finals, closing a silent segment, left out). */
 export const finalText = (c: TestClient): string =>
   c
     .ofType('final')
     .map((f) => f.text)
+    .filter(Boolean)
     .join(' ');

@@ -3,20 +3,12 @@
 // errors do not count as losses.
 import { joinWithSilence, realClips, streamPcm } from '../../helpers/fixtures.ts';
 import type { RunningServer } from '../../helpers/server-process.ts';
-import { TestClient } from '../../helpers/ws-client.ts';
+import { finalText, runSession } from '../../helpers/ws-client.ts';
 
 export async function uninterruptedTranscript(server: RunningServer, clipIds: string[]): Promise<string> {
   const all = realClips();
   // Same layout as makeSpeechTrack: 0.5 s lead, then each clip followed by 1 s of silence.
   const pcm = joinWithSilence([new Int16Array(8000), ...clipIds.map((id) => all.find((c) => c.id === id)!.pcm)], 1.0);
-  const client = await TestClient.connect(server.wsUrl);
-  client.send({ type: 'init', protocol: 2, engine: 'sphinx', sourceLanguage: 'en' });
-  await streamPcm((f) => client.sendBinary(f), pcm, { speed: 4 });
-  client.send({ type: 'stop' });
-  await client.closed;
-  return client.messages
-    .map((m) => m.msg)
-    .filter((m) => m.type === 'final' && m.text)
-    .map((m) => m.text as string)
-    .join(' ');
+  const client = await runSession(server.wsUrl, {}, (c) => streamPcm((f) => c.sendBinary(f), pcm, { speed: 4 }));
+  return finalText(client);
 }
