@@ -8,7 +8,7 @@ import { findChromium, launchWithExtension, type ExtensionBrowser, type LaunchOp
 import { makeSpeechTrack, serveTestPage, type SpeechTrack, type TestPageServer } from './test-page.ts';
 
 export interface ExtensionSuite {
-  /** Replace it when a test restarts the server: close() stops whichever is here. */
+  /** Assign a new one when a test restarts the server: close() stops whichever is here. */
   server: RunningServer;
   eb: ExtensionBrowser;
   track: SpeechTrack;
@@ -30,30 +30,26 @@ export async function startExtensionSuite(o: SuiteOptions): Promise<ExtensionSui
   if (!findChromium()) throw new Error('No Chromium found: install the chromium package or set CHROMIUM_PATH');
   const dist = buildExtension();
   const track = makeSpeechTrack(o.clips);
-  const started: { close(): Promise<void> }[] = [];
+  // Filled in as each part starts: close() stops whatever is there when it runs, so it serves a
+  // failed start and a test that replaced the server alike.
+  const suite: Partial<ExtensionSuite> & Pick<ExtensionSuite, 'track' | 'close'> = {
+    track,
+    async close() {
+      await suite.eb?.close();
+      await suite.site?.close();
+      await suite.server?.stop();
+    },
+  };
   try {
-    const server = await startServer(o.serverArgs ?? ['--engine', 'sphinx']);
-    const suite: ExtensionSuite = {
-      server,
-      track,
-      site: null!,
-      eb: null!,
-      async close() {
-        await suite.eb?.close();
-        await suite.site?.close();
-        await suite.server.stop();
-      },
-    };
-    started.push({ close: async () => void (await suite.server.stop()) });
+    suite.server = await startServer(o.serverArgs ?? ['--engine', 'sphinx']);
     suite.site = await serveTestPage(track, o.title);
-    started.push(suite.site);
     suite.eb = await launchWithExtension(dist, o.launch);
     await suite.eb.worker();
-    return suite;
   } catch (err) {
-    for (const s of started.reverse()) await s.close().catch(() => {});
+    await suite.close().catch(() => {});
     throw err;
   }
+  return suite as ExtensionSuite;
 }
 
 /** Opens `url` in a new tab, waits for the player's metadata and records every caption change. */
