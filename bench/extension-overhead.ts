@@ -18,6 +18,8 @@ import { fmt, linearRegression, loadAvg } from './lib/stats.ts';
 const minutes = Number(process.env.EXT_MINUTES ?? 2);
 /** Which wire encodings to run, one after the other (the options page's setting). */
 const encodings = (process.env.EXT_AUDIO ?? 'pcm,opus').split(',').map((e) => e.trim()) as ('pcm' | 'opus')[];
+// The extension would quietly take anything else for PCM, and the figures would be mislabelled.
+for (const e of encodings) if (e !== 'pcm' && e !== 'opus') throw new Error(`EXT_AUDIO: "${e}" is not pcm or opus`);
 if (!findChromium()) throw new Error('No Chromium found: install the chromium package or set CHROMIUM_PATH');
 
 async function measure(wireAudio: 'pcm' | 'opus') {

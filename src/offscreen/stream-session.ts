@@ -492,9 +492,12 @@ export class StreamSession {
     const ws = this.ws;
     if (!ws || ws.readyState !== OPEN || this.sentUpTo >= this.log.end) return;
     for (const f of this.log.range(this.sentUpTo)) {
-      if (this.encoder) this.encoder.encode(f.pcm);
-      // Copy: a subarray's buffer may hold more than the frame.
-      else ws.send(f.pcm.byteOffset === 0 && f.pcm.byteLength === f.pcm.buffer.byteLength ? f.pcm.buffer : f.pcm.slice().buffer);
+      if (this.encoder) {
+        this.encoder.encode(f.pcm);
+      } else {
+        // Copy: a subarray's buffer may hold more than the frame.
+        ws.send(f.pcm.byteOffset === 0 && f.pcm.byteLength === f.pcm.buffer.byteLength ? f.pcm.buffer : f.pcm.slice().buffer);
+      }
     }
     this.sentUpTo = this.log.end;
   }

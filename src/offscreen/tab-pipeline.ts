@@ -3,6 +3,7 @@
 // as text messages. Audio never leaves this document except over the WebSocket.
 
 import type { BackgroundMessage, SessionUpdate } from '../shared/messages.ts';
+import type { AudioEncoding } from '../shared/protocol.ts';
 import type { CaptionSettings } from '../shared/settings.ts';
 import type { SessionPhase, TransportMode } from '../shared/session-state.ts';
 import { startCaptureGraph, type CaptureGraph } from './audio/capture-graph.ts';
@@ -27,8 +28,8 @@ export interface PipelineStats {
   bufferedSeconds: number;
   droppedSeconds: number;
   mode: TransportMode;
-  /** What streaming sends now: `opus` or `pcm_s16le`. */
-  audioEncoding: string;
+  /** What streaming sends now; `none` before the session exists. */
+  audioEncoding: AudioEncoding | 'none';
 }
 
 const PHASE: Record<StreamState, SessionPhase> = {
