@@ -6,6 +6,7 @@ import { showBadge } from './badge.ts';
 import { closeOffscreenDocument, ensureOffscreenDocument, hasOffscreenDocument } from './offscreen-document.ts';
 import { SessionManager } from './session-manager.ts';
 import { SessionStore } from './session-store.ts';
+import { BACKGROUND_SENDERS, guardSenders } from './sender-policy.ts';
 import { loadSettings } from '../shared/settings.ts';
 import { chromeTranscriptStorage, TranscriptStore } from './transcript-store.ts';
 
@@ -46,7 +47,8 @@ const manager = new SessionManager({
 // Every event waits for the store: after a restart the worker must know its sessions first.
 const ready = manager.reconcile().catch((err) => console.error('[background] reconcile failed', err));
 
-listen('background', (msg, sender) => {
+// Each message type only from the sender it is meant for (sender-policy.ts); others are ignored.
+listen('background', guardSenders(BACKGROUND_SENDERS, () => chrome.runtime.id, (msg, sender) => {
   switch (msg.type) {
     case 'start':
       return ready.then(() => manager.start(msg.tabId, msg.settings));
@@ -70,7 +72,7 @@ listen('background', (msg, sender) => {
       void ready.then(() => manager.onCaptureEnded(msg.tabId, msg.reason));
       return undefined;
   }
-});
+}));
 
 chrome.tabs.onRemoved.addListener((tabId) => {
   void ready.then(() => manager.onTabRemoved(tabId));
