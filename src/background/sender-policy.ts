@@ -22,6 +22,8 @@ export const BACKGROUND_SENDERS: { readonly [T in BackgroundMessage['type']]: re
   caption: ['offscreen'],
   translation: ['offscreen'],
   'capture-ended': ['offscreen'],
+  'placement-get': ['content'], // only its own site's key, from sender.origin
+  'placement-set': ['content'],
 };
 
 /** The offscreen document takes orders only from the service worker (an extension page). */

@@ -8,6 +8,7 @@ import {
   senderKind,
   type SenderKind,
 } from '../../src/background/sender-policy.ts';
+import { senderSite } from '../../src/background/placement-relay.ts';
 import type { BackgroundMessage, OffscreenMessage } from '../../src/shared/messages.ts';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings.ts';
 
@@ -39,6 +40,8 @@ const BACKGROUND_MESSAGES: { [T in BackgroundMessage['type']]: Extract<Backgroun
   caption: { to: 'background', type: 'caption', tabId: 9, caption },
   translation: { to: 'background', type: 'translation', tabId: 9, translation: { ids: ['1:0'], text: 'x', language: 'fr', provider: 'server' } },
   'capture-ended': { to: 'background', type: 'capture-ended', tabId: 9, reason: 'x' },
+  'placement-get': { to: 'background', type: 'placement-get' },
+  'placement-set': { to: 'background', type: 'placement-set', placement: { cx: 0.5, bottom: 0.9, width: 0.6 } },
 };
 const OFFSCREEN_MESSAGES: { [T in OffscreenMessage['type']]: Extract<OffscreenMessage, { type: T }> } = {
   start: { to: 'offscreen', type: 'start', tabId: 9, streamId: 's', settings: DEFAULT_SETTINGS },
@@ -55,6 +58,8 @@ const EXPECTED: Record<string, SenderKind> = {
   'background:caption': 'offscreen',
   'background:translation': 'offscreen',
   'background:capture-ended': 'offscreen',
+  'background:placement-get': 'content',
+  'background:placement-set': 'content',
   'offscreen:start': 'page',
   'offscreen:stop': 'page',
   'offscreen:list': 'page',
@@ -117,5 +122,17 @@ describe('guardSenders', () => {
     expect(guarded({ type: 'toString' } as never, SENDERS.popup.sender)).toBeUndefined();
     expect(guarded({ type: 'nonsense' } as never, SENDERS.popup.sender)).toBeUndefined();
     expect(handler).not.toHaveBeenCalled();
+  });
+});
+
+describe('senderSite (whose caption position a content script may read and write)', () => {
+  it('is the origin Chrome gives for the sender, whatever the message says', () => {
+    expect(senderSite(SENDERS['content script'].sender)).toBe('https://video.example');
+    expect(senderSite({ id: ID, url: 'https://ads.example/frame?x=1', tab: tab(3) })).toBe('https://ads.example');
+  });
+  it('is none for an opaque origin or no URL', () => {
+    expect(senderSite({ id: ID, url: 'data:text/html,hi', tab: tab(3) })).toBeNull();
+    expect(senderSite({ id: ID, origin: 'null', tab: tab(3) })).toBeNull();
+    expect(senderSite({ id: ID, tab: tab(3) })).toBeNull();
   });
 });
