@@ -6,7 +6,10 @@ import { showBadge } from './badge.ts';
 import { closeOffscreenDocument, ensureOffscreenDocument, hasOffscreenDocument } from './offscreen-document.ts';
 import { SessionManager } from './session-manager.ts';
 import { SessionStore } from './session-store.ts';
+import { BACKGROUND_SENDERS, guardSenders } from './sender-policy.ts';
+import { getPlacement, relayPlacementChanges, setPlacement } from './placement-relay.ts';
 import { loadSettings } from '../shared/settings.ts';
+import { loadServerToken, restrictLocalStorage } from '../shared/token-store.ts';
 import { chromeTranscriptStorage, TranscriptStore } from './transcript-store.ts';
 
 /** The manifest command that starts or stops captions on the current tab. */
@@ -41,12 +44,17 @@ const manager = new SessionManager({
     const tab = await chrome.tabs.get(tabId);
     return { ...(tab.title ? { title: tab.title } : {}), ...(tab.url ? { url: tab.url } : {}) };
   },
+  serverToken: () => loadServerToken(),
 });
+
+// The token lives in storage.local: keep that area closed to content scripts (the default lets them in).
+restrictLocalStorage().catch((err: unknown) => console.error('[background] could not restrict storage.local', err));
 
 // Every event waits for the store: after a restart the worker must know its sessions first.
 const ready = manager.reconcile().catch((err) => console.error('[background] reconcile failed', err));
 
-listen('background', (msg, sender) => {
+// Each message type only from the sender it is meant for (sender-policy.ts); others are ignored.
+listen('background', guardSenders(BACKGROUND_SENDERS, () => chrome.runtime.id, (msg, sender) => {
   switch (msg.type) {
     case 'start':
       return ready.then(() => manager.start(msg.tabId, msg.settings));
@@ -69,8 +77,14 @@ listen('background', (msg, sender) => {
     case 'capture-ended':
       void ready.then(() => manager.onCaptureEnded(msg.tabId, msg.reason));
       return undefined;
+    case 'placement-get':
+      return getPlacement(sender);
+    case 'placement-set':
+      return setPlacement(sender, msg.placement);
   }
-});
+}));
+
+relayPlacementChanges((tabId, placement) => void sendToTab(tabId, { to: 'content', type: 'placement', placement }).catch(() => {}));
 
 chrome.tabs.onRemoved.addListener((tabId) => {
   void ready.then(() => manager.onTabRemoved(tabId));

@@ -36,6 +36,8 @@ export interface BackgroundDeps {
   transcripts?: TranscriptStore;
   /** Title and address of the tab, for the transcript's header and file names. */
   tabInfo?(tabId: number): Promise<{ title?: string; url?: string }>;
+  /** The server token from chrome.storage.local: the only source of it (never a message); none when absent. */
+  serverToken?(): Promise<string>;
 }
 
 export class SessionManager {
@@ -48,7 +50,8 @@ export class SessionManager {
     return this.serial(tabId, async () => {
       if (isActive(this.deps.store.get(tabId))) await this.stopNow(tabId);
       const startedAt = this.deps.now();
-      await this.commit({ tabId, phase: 'starting', settings, startedAt });
+      // The state goes to the tab's content script and storage.session: never with the token in it.
+      await this.commit({ tabId, phase: 'starting', settings: { ...settings, serverToken: '' }, startedAt });
       if (this.deps.transcripts) {
         const page = (await this.deps.tabInfo?.(tabId).catch(() => ({}))) ?? {};
         await this.deps.transcripts.begin(tabId, startedAt, page);
@@ -64,7 +67,8 @@ export class SessionManager {
       }
       try {
         await this.deps.ensureOffscreen();
-        const res = await this.offscreenStart({ to: 'offscreen', type: 'start', tabId, streamId, settings });
+        const serverToken = (await this.deps.serverToken?.()) ?? '';
+        const res = await this.offscreenStart({ to: 'offscreen', type: 'start', tabId, streamId, settings: { ...settings, serverToken } });
         if (!res.ok) return this.failStart(tabId, res.error);
       } catch (err) {
         return this.failStart(tabId, `The extension could not start its audio page: ${errorText(err)}`);

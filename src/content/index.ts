@@ -1,7 +1,7 @@
 // Content script: shows the tab's captions over the page. It only renders what the
 // background sends (state, captions, translations); it never talks to the server itself.
-// Style comes from chrome.storage.sync and the caption position per site from
-// chrome.storage.local; both apply live.
+// Style comes from chrome.storage.sync and the caption position per site through the
+// background (chrome.storage.local is closed to content scripts); both apply live.
 
 import { loadStyle, watchStyle, type CaptionStyle } from '../shared/caption-style.ts';
 import { t } from '../shared/i18n.ts';
@@ -9,7 +9,7 @@ import { isMessageFor, sendRuntime, type CaptionUpdate, type TranslationUpdate }
 import { describePhase, describeTransport, isActive, type TabSessionState } from '../shared/session-state.ts';
 import { CaptionModel } from './caption-model.ts';
 import { CaptionOverlay, type StatusTone } from './overlay.ts';
-import { parsePlacement, placementKey, type Placement } from './placement.ts';
+import { parsePlacement, type Placement } from './placement.ts';
 import { VideoTracker } from './video-tracker.ts';
 
 /** How long an error stays on screen after the session ended with it. */
@@ -29,16 +29,16 @@ class CaptionController {
   private teardownTimer: ReturnType<typeof setTimeout> | undefined;
   /** Re-draws the status each second while it counts down to a reconnect. */
   private countdown: ReturnType<typeof setInterval> | undefined;
-  private readonly key = placementKey(location.origin);
 
   constructor() {
     void loadStyle().then((s) => this.setStyle(s), () => {});
     watchStyle((s) => this.setStyle(s));
-    void chrome.storage.local.get(this.key).then((got) => this.setPlacement(parsePlacement(got[this.key])), () => {});
-    // Another tab of the same site moved its captions: follow, like a per-site preference should.
-    chrome.storage.onChanged.addListener((changes, area) => {
-      if (area === 'local' && this.key in changes) this.setPlacement(parsePlacement(changes[this.key].newValue));
-    });
+    void sendRuntime({ to: 'background', type: 'placement-get' }).then((got) => this.setPlacement(parsePlacement(got?.placement)), () => {});
+  }
+
+  /** Another tab of the same site moved its captions: follow, like a per-site preference should. */
+  onPlacement(placement: unknown): void {
+    this.setPlacement(parsePlacement(placement));
   }
 
   onState(state: TabSessionState | null): void {
@@ -83,8 +83,7 @@ class CaptionController {
 
   private savePlacement(placement: Placement | null): void {
     this.placement = placement;
-    const done = placement ? chrome.storage.local.set({ [this.key]: placement }) : chrome.storage.local.remove(this.key);
-    done.catch((err: unknown) => console.warn('[captions] could not remember the position', err));
+    sendRuntime({ to: 'background', type: 'placement-set', placement }).catch((err: unknown) => console.warn('[captions] could not remember the position', err));
   }
 
   private show(): void {
@@ -142,6 +141,7 @@ chrome.runtime.onMessage.addListener((msg: unknown) => {
   if (msg.type === 'state') controller.onState(msg.state);
   else if (msg.type === 'caption') controller.onCaption(msg.caption);
   else if (msg.type === 'translation') controller.onTranslation(msg.translation);
+  else if (msg.type === 'placement') controller.onPlacement(msg.placement);
   return false; // nothing to answer
 });
 

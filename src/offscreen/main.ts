@@ -4,6 +4,7 @@
 import { listen, sendRuntime, type BackgroundMessage } from '../shared/messages.ts';
 import { TabPipeline } from './tab-pipeline.ts';
 import { plainCaptureError } from './tab-capture.ts';
+import { guardSenders, OFFSCREEN_SENDERS } from '../background/sender-policy.ts';
 
 const pipelines = new Map<number, TabPipeline>();
 
@@ -16,7 +17,8 @@ const report = (msg: BackgroundMessage) => {
   });
 };
 
-listen('offscreen', async (msg) => {
+// Orders only from the service worker: a content script must not stop or list other tabs' captures.
+listen('offscreen', guardSenders(OFFSCREEN_SENDERS, () => chrome.runtime.id, async (msg) => {
   switch (msg.type) {
     case 'start': {
       await pipelines.get(msg.tabId)?.stop();
@@ -39,4 +41,4 @@ listen('offscreen', async (msg) => {
     case 'list':
       return { tabIds: [...pipelines.keys()] };
   }
-});
+}));

@@ -1,5 +1,6 @@
 import { displayLanguageName, t } from '../shared/i18n.ts';
 import { LANGUAGES } from '../shared/languages.ts';
+import { tokenSentInClearTo } from '../shared/cleartext-token.ts';
 import { ENGINES, validateServerUrl, type CaptionSettings, type EngineChoice } from '../shared/settings.ts';
 import { TranslationFields } from './TranslationFields.tsx';
 
@@ -11,6 +12,9 @@ interface Props {
 
 export function SettingsForm({ settings, disabled, onChange }: Props) {
   const urlError = validateServerUrl(settings.serverUrl);
+  // Shown before Start and while captioning: the token would cross the network unencrypted.
+  const clearHost = urlError ? null : tokenSentInClearTo(settings.serverUrl, settings.serverToken);
+  const describedBy = [urlError && 'server-url-error', clearHost && 'token-cleartext-warning'].filter(Boolean).join(' ');
   return (
     <fieldset class="settings" disabled={disabled}>
       <legend class="visually-hidden">{t('settingsLegend')}</legend>
@@ -48,12 +52,17 @@ export function SettingsForm({ settings, disabled, onChange }: Props) {
           autocomplete="off"
           value={settings.serverUrl}
           aria-invalid={urlError ? 'true' : 'false'}
-          aria-describedby={urlError ? 'server-url-error' : undefined}
+          aria-describedby={describedBy || undefined}
           onInput={(e) => onChange({ serverUrl: e.currentTarget.value })}
         />
         {urlError && (
           <p id="server-url-error" class="field-error">
             {urlError}
+          </p>
+        )}
+        {clearHost && (
+          <p id="token-cleartext-warning" class="field-warning" role="alert">
+            {t('tokenInClear', clearHost)}
           </p>
         )}
       </div>

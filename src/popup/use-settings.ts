@@ -1,4 +1,4 @@
-// Settings from chrome.storage.sync, saved as the user edits them.
+// Settings from chrome.storage.sync (the token from local), saved as the user edits them.
 
 import { useEffect, useState } from 'preact/hooks';
 import { loadSettings, saveSettings, type CaptionSettings } from '../shared/settings.ts';
@@ -14,7 +14,7 @@ export function useSettings(): [CaptionSettings | null, (patch: Partial<CaptionS
     setSettings((prev) => {
       if (!prev) return prev;
       const next = { ...prev, ...patch };
-      void saveSettings(next);
+      void saveSettings(next, 'serverToken' in patch);
       return next;
     });
   };

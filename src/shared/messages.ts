@@ -4,6 +4,7 @@
 // background); a receiver ignores anything not addressed to it. Only text travels here:
 // audio stays inside the offscreen document.
 
+import type { Placement } from '../content/placement.ts';
 import type { CaptionSettings } from './settings.ts';
 import type { TabSessionState } from './session-state.ts';
 
@@ -78,7 +79,11 @@ export type BackgroundMessage =
   /** Offscreen (or whoever translates): a translation of finals of a tab. */
   | { to: 'background'; type: 'translation'; tabId: number; translation: TranslationUpdate }
   /** Offscreen: a tab's capture ended by itself (tab closed, capture revoked). */
-  | { to: 'background'; type: 'capture-ended'; tabId: number; reason: string };
+  | { to: 'background'; type: 'capture-ended'; tabId: number; reason: string }
+  /** Content script: the caption position saved for my site (site from the sender). */
+  | { to: 'background'; type: 'placement-get' }
+  /** Content script: remember (null: forget) the caption position for my site. */
+  | { to: 'background'; type: 'placement-set'; placement: Placement | null };
 
 // ---------------------------------------------------------------- to the offscreen document
 
@@ -94,7 +99,9 @@ export type ContentMessage =
   /** The tab's session state; null when captioning is off. */
   | { to: 'content'; type: 'state'; state: TabSessionState | null }
   | { to: 'content'; type: 'caption'; caption: CaptionUpdate }
-  | { to: 'content'; type: 'translation'; translation: TranslationUpdate };
+  | { to: 'content'; type: 'translation'; translation: TranslationUpdate }
+  /** The site's caption position changed elsewhere (another tab, the options page). */
+  | { to: 'content'; type: 'placement'; placement: Placement | null };
 
 // ---------------------------------------------------------------- to the popup
 
@@ -112,6 +119,8 @@ export interface ResponseMap {
   'background:start': StartResult;
   'background:stop': { ok: true };
   'background:content-hello': { state: TabSessionState | null };
+  'background:placement-get': { placement: Placement | null };
+  'background:placement-set': { ok: boolean };
   'offscreen:start': StartResult;
   'offscreen:stop': { ok: true };
   'offscreen:list': { tabIds: number[] };

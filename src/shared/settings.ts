@@ -1,7 +1,9 @@
-// User settings, persisted in chrome.storage.sync so they follow the user's Chrome profile.
+// User settings, persisted in chrome.storage.sync so they follow the user's Chrome profile;
+// all but the server token, which stays on this device (token-store.ts).
 
 import type { ProviderChoice } from '../translation/provider.ts';
 import { t } from './i18n.ts';
+import { cleanToken, loadServerToken, saveServerToken, SETTINGS_KEY } from './token-store.ts';
 
 export type EngineChoice = 'default' | 'whisper' | 'sphinx';
 
@@ -38,9 +40,6 @@ export const WIRE_AUDIO: readonly { value: WireAudio; label: string }[] = [
   { value: 'opus', label: t('wireAudioOpus') },
 ];
 
-/** The server caps tokens at 200 characters; longer ones could never match. */
-const MAX_TOKEN_LENGTH = 200;
-
 export const TRANSLATION_PROVIDERS: readonly { value: ProviderChoice; label: string }[] = [
   { value: 'auto', label: t('providerAuto') },
   { value: 'chrome', label: t('providerChrome') },
@@ -54,7 +53,7 @@ export const ENGINES: readonly { value: EngineChoice; label: string }[] = [
   { value: 'sphinx', label: t('engineSphinx') },
 ];
 
-const STORAGE_KEY = 'settings';
+const STORAGE_KEY = SETTINGS_KEY;
 
 /** Returns a reason in plain words when the URL cannot be a transcription server, else null. */
 export function validateServerUrl(raw: string): string | null {
@@ -82,16 +81,22 @@ export function normalizeSettings(raw: unknown): CaptionSettings {
     translationProvider: TRANSLATION_PROVIDERS.some((p) => p.value === r.translationProvider)
       ? (r.translationProvider as ProviderChoice)
       : DEFAULT_SETTINGS.translationProvider,
-    serverToken: str(r.serverToken, '').trim().slice(0, MAX_TOKEN_LENGTH),
+    serverToken: cleanToken(r.serverToken),
     wireAudio: r.wireAudio === 'opus' ? 'opus' : 'pcm',
   };
 }
 
+/** The synced settings with the token from local storage (moved there from sync once). */
 export async function loadSettings(): Promise<CaptionSettings> {
+  const serverToken = await loadServerToken();
   const got = await chrome.storage.sync.get(STORAGE_KEY);
-  return normalizeSettings(got[STORAGE_KEY]);
+  const synced = got[STORAGE_KEY];
+  return normalizeSettings({ ...(typeof synced === 'object' && synced !== null ? synced : {}), serverToken });
 }
 
-export async function saveSettings(settings: CaptionSettings): Promise<void> {
-  await chrome.storage.sync.set({ [STORAGE_KEY]: settings });
+/** Saves the settings to sync without the token; the token (to local) only when `withToken`. */
+export async function saveSettings(settings: CaptionSettings, withToken = false): Promise<void> {
+  const { serverToken, ...synced } = settings;
+  await chrome.storage.sync.set({ [STORAGE_KEY]: synced });
+  if (withToken) await saveServerToken(serverToken);
 }

@@ -10,7 +10,7 @@ import { repoRoot } from '../helpers/paths.ts';
 import { startServer, type RunningServer } from '../helpers/server-process.ts';
 import { buildExtension } from './helpers/build.ts';
 import { captionEvents, installCaptionRecorder, summarize } from './helpers/caption-recorder.ts';
-import { findChromium, launchWithExtension, openPopup, sessionStates, startFromPopup, type ExtensionBrowser } from './helpers/chromium.ts';
+import { findChromium, launchWithExtension, offscreenPage, openPopup, sessionStates, startFromPopup, type ExtensionBrowser } from './helpers/chromium.ts';
 import { makeSpeechTrack, serveTestPage, type SpeechTrack, type TestPageServer } from './helpers/test-page.ts';
 
 const SHOTS = path.join(repoRoot, 'docs/screenshots');
@@ -117,11 +117,12 @@ describe('caption overlay and extension pages (real Chromium, real server)', () 
     expect(live.text).toMatch(/\w{3}/);
     await page.screenshot({ path: shot('overlay-over-video.png') });
 
-    // 2. A translation arrives through the background (as the translation code sends it): it
-    // shows under the line it covers and lands in the transcript.
+    // 2. A translation arrives through the background, sent from the offscreen document as the
+    // translation code sends it (the background takes translations from nobody else): it shows
+    // under the line it covers and lands in the transcript.
     const lastFinal = (await captionEvents(page)).filter((e) => e.kind === 'final').at(-1)!;
     const translation = { ids: [lastFinal.id], text: 'ترجمة: نختار أن نذهب إلى القمر', language: 'ar', provider: 'push' };
-    await popup.evaluate((msg) => chrome.runtime.sendMessage(msg), { to: 'background', type: 'translation', tabId, translation });
+    await (await offscreenPage(eb))!.evaluate((msg) => chrome.runtime.sendMessage(msg), { to: 'background', type: 'translation', tabId, translation });
     const shownTranslation = await page
       .waitForFunction(
         (id) => {

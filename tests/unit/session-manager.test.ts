@@ -72,6 +72,16 @@ describe('SessionManager', () => {
     expect(t.toTab[0]).toEqual([7, { to: 'content', type: 'state', state: expect.objectContaining({ phase: 'starting' }) }]);
   });
 
+  it('start: the token comes from local storage only; the state (storage.session, content script) never holds it', async () => {
+    const t = setup();
+    t.deps.serverToken = async () => 'from-local';
+    await t.manager.start(7, { ...DEFAULT_SETTINGS, serverToken: 'from-the-message' });
+    expect(t.toOffscreen[0]).toMatchObject({ type: 'start', settings: { serverToken: 'from-local' } });
+    expect(t.store.get(7)?.settings.serverToken).toBe('');
+    expect(JSON.stringify(t.storage.data)).not.toMatch(/from-/);
+    expect(JSON.stringify(t.toTab)).not.toMatch(/from-/);
+  });
+
   it('merges offscreen updates into the state, updates badge and content, clears fields with null', async () => {
     const t = setup();
     await t.manager.start(7, DEFAULT_SETTINGS);
