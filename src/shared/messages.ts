@@ -58,6 +58,7 @@ export type SessionUpdate = {
     | 'mode'
     | 'behindSeconds'
     | 'droppedSeconds'
+    | 'engineBehindSeconds'
     | 'wireAudio'
     | 'translation']?: TabSessionState[K] | null;
 };
