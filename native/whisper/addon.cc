@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <deque>
 #include <mutex>
@@ -110,6 +111,9 @@ struct Timing {
   Clock::time_point start, encode_begin, first_logits;
   bool encoded = false, logits = false;
   int steps = 0;
+  // Benches: never end a segment early (EOT and timestamps suppressed), so a weightless model
+  // decodes exactly maxTokens tokens, like real speech of that length would.
+  bool suppress_end = false;
 };
 
 class PassWorker : public Napi::AsyncWorker {
@@ -124,6 +128,8 @@ class PassWorker : public Napi::AsyncWorker {
     p_.temperature = (float)num("temperature", 0);
     p_.temperature_inc = (float)num("temperatureInc", 0);
     p_.greedy.best_of = (int)num("bestOf", 1);
+    timing_.suppress_end = o.Has("suppressEot") && o.Get("suppressEot").ToBoolean();
+    if (timing_.suppress_end) p_.single_segment = true;
     p_.no_context = true;
     p_.print_progress = p_.print_realtime = p_.print_timestamps = p_.print_special = false;
     p_.suppress_blank = true;
@@ -138,8 +144,11 @@ class PassWorker : public Napi::AsyncWorker {
       return true;
     };
     p_.encoder_begin_callback_user_data = &timing_;
-    p_.logits_filter_callback = [](whisper_context*, whisper_state*, const whisper_token_data*, int, float*, void* u) {
+    p_.logits_filter_callback = [](whisper_context* ctx, whisper_state*, const whisper_token_data*, int, float* logits, void* u) {
       auto* t = static_cast<Timing*>(u);
+      if (t->suppress_end) {
+        for (int i = whisper_token_eot(ctx), n = whisper_n_vocab(ctx); i < n; i++) logits[i] = -INFINITY;
+      }
       if (!t->logits) t->first_logits = Clock::now();
       t->logits = true;
       t->steps++;

@@ -46,6 +46,8 @@ export interface NativePassOptions {
   temperature?: number;
   /** 0 turns whisper.cpp's temperature fallback off. */
   temperatureInc?: number;
+  /** Benches only: decode exactly maxTokens text tokens (no end of text, one segment). */
+  suppressEot?: boolean;
 }
 
 type Handle = { readonly __handle: unique symbol };

@@ -50,6 +50,11 @@ export interface WhisperEngineOptions {
   fullWindow?: boolean;
   /** Streaming policy overrides (buffer length, forced commit, prompt size...). */
   policy?: Partial<Omit<PolicyOptions, 'language' | 'sampleRate'>>;
+  /**
+   * Benches with weightless models: make every pass decode exactly this many tokens per
+   * second of audio (a weightless model would otherwise stop at once), as real speech would.
+   */
+  benchTokensPerSecond?: number;
 }
 
 /** One decoding state: what the scheduler hands a pass. Our NativeState, or a bench's stand-in. */
@@ -119,6 +124,7 @@ export async function createWhisperEngine(opts: WhisperEngineOptions): Promise<W
     backend: 'cpu',
     simd,
     fullWindow: !!opts.fullWindow,
+    benchTokensPerSecond: opts.benchTokensPerSecond,
     policy: opts.policy ?? {},
     notice: notices.join('; ') || undefined,
   });
@@ -151,6 +157,7 @@ export interface EngineParts {
   backend: Backend;
   simd: string[];
   fullWindow: boolean;
+  benchTokensPerSecond?: number;
   policy: Partial<PolicyOptions>;
   notice: string | undefined;
 }
@@ -164,6 +171,7 @@ export class WhisperEngineImpl implements WhisperEngine {
   readonly threads: number;
   readonly workers: number;
   readonly fullWindow: boolean;
+  readonly benchTokensPerSecond: number | undefined;
   private readonly scheduler: PassScheduler<PassWorker>;
   private closed = false;
 
@@ -174,6 +182,7 @@ export class WhisperEngineImpl implements WhisperEngine {
     this.threads = parts.threads;
     this.workers = parts.states.length;
     this.fullWindow = parts.fullWindow;
+    this.benchTokensPerSecond = parts.benchTokensPerSecond;
     this.scheduler = new PassScheduler(parts.states);
     this.info = { name: 'whisper', model: parts.model, languages: parts.header.multilingual ? 'multi' : ['en'] };
   }
@@ -310,6 +319,8 @@ class WhisperRecognizer implements Recognizer {
       input.set(pcm);
     }
     const size = passSize(samples / SAMPLE_RATE, final, { fullWindow: this.engine.fullWindow });
+    const forced = this.engine.benchTokensPerSecond;
+    if (forced) Object.assign(size, { maxTokens: Math.max(1, Math.ceil((forced * samples) / SAMPLE_RATE)), suppressEot: true });
     const res = await this.engine.transcribe(this, toFloat(input), {
       language: this.policy.passLanguage(),
       prompt: this.policy.prompt(),
