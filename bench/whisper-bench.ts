@@ -143,7 +143,6 @@ async function main() {
   if (encoderOnly) {
     const [w] = backend.workers(1);
     const r = await w.transcribe(new Float32Array(5 * 16000), { threads, language: 'en', temperatureInc: 0 });
-    values['max-streams'] = '0';
     micro = { encodeMsFullWindow: r.encodeMs, encodeMsStreamedP50: r.encodeMs, decodeMsPerToken: NaN };
   }
   const lengths = own || encoderOnly ? [] : [1, 2, 3, 5, 8];
