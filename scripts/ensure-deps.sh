@@ -4,8 +4,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh "${1:-all}"
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  # npm install, not npm ci: @fugood/whisper.node lists platform builds that were never
-  # published for some platforms, which npm ci reports as a lock-file mismatch.
   echo "Installing npm packages"
   npm install --no-audit --no-fund --loglevel=error
+fi
+# The whisper.cpp addon: built on install; rebuilt here when missing or older than its source.
+addon=native/whisper/build/Release/tc_whisper.node
+if [ ! -f "$addon" ] || [ native/whisper/addon.cc -nt "$addon" ] || [ native/whisper/binding.gyp -nt "$addon" ]; then
+  node scripts/build-whisper.mjs --optional
 fi

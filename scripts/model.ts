@@ -66,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** A one-line bar on a terminal; a line per 10% otherwise (logs, CI). */
-function progressBar(name: string) {
+export function progressBar(name: string) {
   const tty = process.stderr.isTTY === true;
   const started = Date.now();
   let lastDecile = -1;

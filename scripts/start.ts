@@ -1,11 +1,14 @@
 // `npm start [-- server options]`: builds the extension, starts the transcription server,
 // explains how to load the extension, and opens Chromium with it when one is installed and
-// there is a display. Ctrl+C stops everything.
+// there is a display. Ctrl+C stops everything. On the first run it downloads the Whisper model
+// that keeps up on this machine (first-run-model.ts; --no-download or --engine sphinx skip it).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureFirstRunModel } from './first-run-model.ts';
+import { progressBar } from './model.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -14,7 +17,7 @@ const bin = (name: string) => path.join(root, 'node_modules/.bin', name);
 // Our own flags; everything else goes to the server (e.g. --engine sphinx --port 7861).
 const argv = process.argv.slice(2);
 const noBrowser = take('--no-browser') || !!process.env.CI;
-const serverArgs = argv;
+let serverArgs = argv;
 
 function take(flag: string): boolean {
   const i = argv.indexOf(flag);
@@ -32,7 +35,22 @@ step('Building the extension (vite build → dist/)');
 const build = spawnSync(bin('vite'), ['build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
-// 2. The server, with its output passed through; we watch for its "listening" line.
+// 2. A Whisper model on the first run (or sphinx at once when offline).
+{
+  const bars = new Map<string, ReturnType<typeof progressBar>>();
+  const first = await ensureFirstRunModel({
+    serverArgs,
+    log: (line) => process.stdout.write(`${line}\n`),
+    onProgress: (name, p) => {
+      if (!bars.has(name)) bars.set(name, progressBar(name));
+      bars.get(name)!.update(p);
+    },
+  });
+  for (const b of bars.values()) b.done();
+  serverArgs = first.serverArgs;
+}
+
+// 3. The server, with its output passed through; we watch for its "listening" line.
 step(`Starting the transcription server (tsx server/main.ts ${serverArgs.join(' ')})`.trimEnd());
 const server = spawn(bin('tsx'), ['server/main.ts', ...serverArgs], { cwd: root, stdio: ['inherit', 'pipe', 'inherit'] });
 let browser: ChildProcess | null = null;

@@ -28,6 +28,8 @@ export interface ServerConfig {
   maxSegmentSeconds: number;
   /** Threads for the engine (sphinx workers, whisper threads). */
   threads: number;
+  /** Whisper passes that run at once over the one loaded model; unset: 2-3 by core count. */
+  whisperWorkers?: number;
   /** Seconds a session whose socket dropped is kept for the client to resume (0: never). */
   resumeGraceSeconds: number;
   quiet: boolean;
@@ -58,6 +60,7 @@ export const HELP = `Usage: npm run server -- [options]
   --end-silence-ms MS   silence that ends a segment (default 600)
   --max-segment S       forced final after S seconds of continuous speech (default 25)
   --threads N           engine threads (env THREADS, default: CPU cores)
+  --whisper-workers N   whisper passes run at once, sharing one model (env WHISPER_WORKERS, default 2-3)
   --resume-grace S      keep a dropped session S seconds for its client to resume (env RESUME_GRACE, default 60; 0: off)
   --token T             shared secret clients must send (init "token" or subprotocol token.T) (env AUTH_TOKEN)
   --allowed-origins L   comma list of browser origins allowed, e.g. chrome-extension://ID (env ALLOWED_ORIGINS, default *)
@@ -99,6 +102,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'end-silence-ms': { type: 'string' },
       'max-segment': { type: 'string' },
       threads: { type: 'string' },
+      'whisper-workers': { type: 'string' },
       'resume-grace': { type: 'string' },
       quiet: { type: 'boolean' },
       token: { type: 'string' },
@@ -152,6 +156,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     endSilenceMs: num('end-silence-ms', values['end-silence-ms'], 600, 100, 5000),
     maxSegmentSeconds: num('max-segment', values['max-segment'], 25, 2, 60),
     threads: num('threads', values.threads ?? env.THREADS, Math.max(1, os.availableParallelism()), 1, 256),
+    ...(values['whisper-workers'] ?? env.WHISPER_WORKERS
+      ? { whisperWorkers: num('whisper-workers', values['whisper-workers'] ?? env.WHISPER_WORKERS, 2, 1, 16) }
+      : {}),
     resumeGraceSeconds: num('resume-grace', values['resume-grace'] ?? env.RESUME_GRACE, 60, 0, 3600),
     quiet: values.quiet ?? false,
     token: token || undefined,

@@ -42,5 +42,10 @@ async function startWhisper(config: ServerConfig): Promise<Engine> {
     );
   }
   const { createWhisperEngine } = await import('./engines/whisper.ts');
-  return createWhisperEngine({ modelPath, gpu: config.gpu ?? null, threads: config.threads });
+  return createWhisperEngine({
+    modelPath,
+    gpu: config.gpu ?? null,
+    threads: config.threads,
+    ...(config.whisperWorkers ? { workers: config.whisperWorkers } : {}),
+  });
 }

@@ -10,8 +10,9 @@ import { Endpointer, type EndpointEvent } from './vad/endpointer.ts';
 import { SileroVad, type VadStream } from './vad/silero.ts';
 
 export interface SegmentSink {
-  partial(p: { segmentId: number; text: string; start: number; end: number }): void;
-  final(f: { segmentId: number; text: string; start: number; end: number; language: string }): void;
+  /** `behind`: seconds of received audio not yet decoded (the engine's lag for this session). */
+  partial(p: { segmentId: number; text: string; start: number; end: number; behind: number }): void;
+  final(f: { segmentId: number; text: string; start: number; end: number; language: string; behind: number }): void;
   error(code: string, message: string, fatal: boolean): void;
 }
 
@@ -155,7 +156,13 @@ export class TranscriptionPipeline {
       text: shown,
       start: seconds(this.segmentStart),
       end: seconds(this.endpointer.samplesReceived),
+      behind: this.behind(),
     });
+  }
+
+  /** Seconds of this session's audio received but not yet through the engine, to 0.1 s. */
+  private behind(): number {
+    return Math.round(this.backlogSeconds() * 10) / 10;
   }
 
   private async finishSegment(endSample: number, receivedAt: number): Promise<void> {
@@ -173,6 +180,7 @@ export class TranscriptionPipeline {
       start: seconds(this.segmentStart),
       end: seconds(Math.max(endSample, this.segmentStart)),
       language: hyp.language ?? this.opts.language,
+      behind: this.behind(),
     });
     metrics.finalLatency((performance.now() - receivedAt) / 1000);
     this.partialsSent = false;
@@ -189,6 +197,7 @@ export class TranscriptionPipeline {
         start: seconds(this.segmentStart),
         end: seconds(this.endpointer.samplesReceived),
         language: this.opts.language,
+        behind: this.behind(),
       });
     }
     this.inSegment = false;

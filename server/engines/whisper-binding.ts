@@ -1,12 +1,14 @@
-// Loading whisper.cpp's native binding (@fugood/whisper.node) and capturing its log.
+// Loading our whisper.cpp addon (native/whisper, built on install from the whisper.cpp sources
+// that the smart-whisper npm package ships) and the typed surface the engine uses.
 //
-// We load the platform package ourselves instead of the library's loadWhisperModule():
-// that one silently falls back from a GPU build to the CPU build and caches one module
-// per process, and we need to know which build actually runs to say so to the user.
-// Inference in this binding runs in a Napi::AsyncWorker (libuv thread pool), so it does not
-// block the event loop; only model loading (the constructor) is synchronous.
+// One loaded model (NativeModel) is shared by any number of decoding states; each pass runs
+// on libuv's thread pool (a Napi::AsyncWorker), so inference never blocks the event loop.
+// Only model loading is synchronous (~0.1-1 s by size).
 
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export type GpuBackend = 'cuda' | 'vulkan';
 export type Backend = 'cpu' | GpuBackend;
@@ -19,125 +21,163 @@ export interface NativeSegment {
 }
 
 export interface NativeResult {
-  result: string;
-  language?: string;
   segments: NativeSegment[];
-  isAborted: boolean;
+  /** Detected (or fixed) language code. */
+  language: string;
+  /** Tokens decoded, timestamps included. */
+  tokens: number;
+  totalMs: number;
+  /** Encoder start → first decoder logits (includes the prompt's decoder step). */
+  encodeMs: number;
+  /** First decoder logits → end. */
+  decodeMs: number;
+  decodeSteps: number;
 }
 
-export interface NativeTranscribeOptions {
-  language?: string;
+export interface NativePassOptions {
+  threads: number;
+  /** 'auto' or a whisper language code. */
+  language: string;
   prompt?: string;
-  maxThreads?: number;
+  /** Encoder positions (50 per second of audio); 0 = the full 1500 (30 s). */
+  audioCtx?: number;
+  /** Most tokens per segment; 0 = no limit. */
+  maxTokens?: number;
   temperature?: number;
+  /** 0 turns whisper.cpp's temperature fallback off. */
   temperatureInc?: number;
-  beamSize?: number;
-  bestOf?: number;
+  /** Benches only: decode exactly maxTokens text tokens (no end of text, one segment). */
+  suppressEot?: boolean;
 }
 
-export interface NativeContext {
-  /** PCM16 mono 16 kHz bytes. */
-  transcribeData(
-    audio: ArrayBuffer,
-    opts: NativeTranscribeOptions,
-  ): { stop: () => Promise<void>; promise: Promise<NativeResult> };
-  release(): Promise<void>;
+type Handle = { readonly __handle: unique symbol };
+
+interface Addon {
+  loadModel(file: string, gpu: boolean): Handle;
+  freeModel(model: Handle): void;
+  newState(model: Handle): Handle;
+  freeState(state: Handle): void;
+  isMultilingual(model: Handle): boolean;
+  systemInfo(): string;
+  logTail(): string[];
+  setLogEcho(on: boolean): void;
+  transcribe(
+    model: Handle,
+    state: Handle,
+    pcm: Float32Array,
+    opts: NativePassOptions,
+    cb: (err: Error | null, res: NativeResult) => void,
+  ): void;
 }
 
-interface NativeModule {
-  WhisperContext: {
-    new (opts: { filePath: string; useGpu?: boolean; useFlashAttn?: boolean }): NativeContext;
-    toggleNativeLog(enable: boolean, cb?: (level: string, text: string) => void): void;
-  };
-}
-
-export interface LoadedBinding {
-  module: NativeModule;
-  backend: Backend;
-  /** Why the requested GPU build is not the one running. */
-  notice?: string;
-}
-
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** Where `npm run build:whisper` (run on install) puts the addon. */
+export const ADDON_PATH = path.join(root, 'native/whisper/build/Release/tc_whisper.node');
 const require = createRequire(import.meta.url);
-let loaded: LoadedBinding | null = null;
+let addon: Addon | null = null;
 
-const packageName = (backend: Backend) =>
-  `@fugood/node-whisper-${process.platform}-${process.arch}${backend === 'cpu' ? '' : `-${backend}`}`;
-
-/**
- * The native module for the wanted backend, falling back to the CPU build with a notice.
- * Two builds cannot share a process (both carry ggml), so the first one loaded stays.
- */
-export function loadBinding(gpu: GpuBackend | null): LoadedBinding {
-  const want: Backend = gpu ?? 'cpu';
-  if (loaded) {
-    if (loaded.backend === want) return loaded;
-    return { ...loaded, notice: `whisper.cpp ${loaded.backend} build already loaded in this process; ${want} not used` };
-  }
-  let notice: string | undefined;
-  if (want !== 'cpu') {
-    try {
-      loaded = { module: require(packageName(want)) as NativeModule, backend: want };
-      return loaded;
-    } catch (err) {
-      notice = `whisper.cpp ${want} build could not be loaded (${firstLine(err)}); running on CPU`;
-    }
+/** The addon, loaded once per process; throws a readable reason when it is not built. */
+export function loadAddon(): Addon {
+  if (addon) return addon;
+  if (!existsSync(ADDON_PATH)) {
+    throw new Error(`the whisper.cpp addon is not built (${ADDON_PATH} is missing); run "npm run build:whisper"`);
   }
   try {
-    loaded = { module: require(packageName('cpu')) as NativeModule, backend: 'cpu', ...(notice ? { notice } : {}) };
-    return loaded;
+    addon = require(ADDON_PATH) as Addon;
   } catch (err) {
-    throw new Error(
-      `no whisper.cpp build for ${process.platform}-${process.arch} could be loaded (${firstLine(err)}); ` +
-        'reinstall @fugood/whisper.node with its optional dependencies',
-    );
+    throw new Error(`the whisper.cpp addon could not be loaded (${firstLine(err)}); rebuild it with "npm run build:whisper"`);
+  }
+  addon.setLogEcho(process.env.WHISPER_NATIVE_LOG === '1');
+  return addon;
+}
+
+/** whisper.cpp's system-info line, e.g. "AVX = 1 | AVX2 = 1 | ... | NEON = 0 | ...". */
+export function systemInfo(): string {
+  return loadAddon().systemInfo();
+}
+
+/** SIMD instruction sets the loaded build was compiled with (empty: scalar code only). */
+export function simdFeatures(info = systemInfo()): string[] {
+  const on = new Set([...info.matchAll(/([A-Z0-9_]+) = 1/g)].map((m) => m[1]));
+  return ['AVX', 'AVX2', 'AVX512', 'FMA', 'F16C', 'NEON', 'ARM_FMA', 'FP16_VA', 'WASM_SIMD'].filter((f) => on.has(f));
+}
+
+/** Vector instructions that matter for whisper.cpp's speed on this architecture. */
+export function hasUsefulSimd(features: string[], arch = process.arch): boolean {
+  if (arch === 'x64' || arch === 'ia32') return features.includes('AVX2') || features.includes('AVX512');
+  if (arch === 'arm64' || arch === 'arm') return features.includes('NEON');
+  return features.length > 0;
+}
+
+/** whisper.cpp's last log lines (it logs to a ring buffer; WHISPER_NATIVE_LOG=1 echoes them). */
+export function nativeLog(): string[] {
+  return loadAddon().logTail();
+}
+
+/** One model in memory; every decoding state made from it shares its weights. */
+export class NativeModel {
+  private constructor(
+    private readonly lib: Addon,
+    private handle: Handle | null,
+    readonly multilingual: boolean,
+  ) {}
+
+  /** Synchronous: blocks the event loop for the load. */
+  static load(file: string, gpu = false): NativeModel {
+    const lib = loadAddon();
+    let handle: Handle;
+    try {
+      handle = lib.loadModel(file, gpu);
+    } catch (err) {
+      const errors = lib
+        .logTail()
+        .slice(-20)
+        .filter((l) => l.startsWith('error:'))
+        .slice(-3)
+        .map((l) => l.slice(7));
+      throw new Error(errors.length ? errors.join('; ') : (err as Error).message);
+    }
+    return new NativeModel(lib, handle, lib.isMultilingual(handle));
+  }
+
+  /** A decoding state (KV caches and compute buffers, tens of MiB) for one worker. */
+  newState(): NativeState {
+    if (!this.handle) throw new Error('whisper model is freed');
+    return new NativeState(this.lib, this.lib.newState(this.handle), () => this.handle);
+  }
+
+  /** Frees the weights; every state must be freed first and no pass may be running. */
+  free(): void {
+    if (this.handle) this.lib.freeModel(this.handle);
+    this.handle = null;
+  }
+}
+
+export class NativeState {
+  constructor(
+    private readonly lib: Addon,
+    private handle: Handle | null,
+    private readonly model: () => Handle | null,
+  ) {}
+
+  /** One whisper_full pass over 16 kHz mono float audio, off the event loop. */
+  transcribe(pcm: Float32Array, opts: NativePassOptions): Promise<NativeResult> {
+    const model = this.model();
+    if (!this.handle || !model) return Promise.reject(new Error('whisper state is freed'));
+    const state = this.handle;
+    return new Promise((resolve, reject) => {
+      this.lib.transcribe(model, state, pcm, opts, (err, res) => (err ? reject(err) : resolve(res)));
+    });
+  }
+
+  free(): void {
+    if (this.handle) this.lib.freeState(this.handle);
+    this.handle = null;
   }
 }
 
 function firstLine(err: unknown): string {
-  return String((err as Error)?.message ?? err).split('\n')[0].slice(0, 200);
-}
-
-// ---------------------------------------------------------------- native log
-
-// whisper.cpp logs to stderr by default (dozens of lines per model, one per auto-detected
-// language). We route it into a ring buffer, used for error messages, and print it only
-// when WHISPER_NATIVE_LOG=1. The hook is process-wide and keeps the event loop alive, so
-// it is reference-counted and removed when the last engine closes.
-const RING = 200;
-const lines: { level: string; text: string }[] = [];
-let seq = 0;
-let users = 0;
-
-export function acquireNativeLog(mod: NativeModule): void {
-  if (users++ > 0) return;
-  const echo = process.env.WHISPER_NATIVE_LOG === '1';
-  mod.WhisperContext.toggleNativeLog(true, (level, text) => {
-    const t = text.trimEnd();
-    if (!t) return;
-    seq++;
-    lines.push({ level, text: t });
-    if (lines.length > RING) lines.shift();
-    if (echo) process.stderr.write(`[whisper.cpp ${level}] ${t}\n`);
-  });
-}
-
-export function releaseNativeLog(mod: NativeModule): void {
-  if (users === 0 || --users > 0) return;
-  mod.WhisperContext.toggleNativeLog(false);
-}
-
-/** A mark to read the log lines written after it. */
-export function logMark(): number {
-  return seq;
-}
-
-/**
- * Log lines since a mark. Native calls made on the main thread deliver their log lines
- * asynchronously, so this waits briefly for them first.
- */
-export async function logSince(mark: number, waitMs = 30): Promise<{ level: string; text: string }[]> {
-  await new Promise((r) => setTimeout(r, waitMs));
-  const n = Math.min(seq - mark, lines.length);
-  return n > 0 ? lines.slice(-n) : [];
+  return String((err as Error)?.message ?? err)
+    .split('\n')[0]
+    .slice(0, 200);
 }

@@ -1,8 +1,8 @@
-// The `whisper` engine: whisper.cpp through @fugood/whisper.node, made streaming by running
-// it repeatedly over the utterance's buffered audio under the LocalAgreement-2 policy
-// (local-agreement.ts). One model (native context) is shared by all sessions; passes are
-// queued so only one runs at a time — whisper.cpp's context holds one decoding state, and
-// queueing in JS keeps waiting passes from each occupying a libuv pool thread.
+// The `whisper` engine: whisper.cpp through our addon (whisper-binding.ts), made streaming by
+// running it repeatedly over the utterance's buffered audio under the LocalAgreement-2 policy
+// (local-agreement.ts). One model is loaded once; a bounded pool of decoding states (workers)
+// runs passes for many sessions in parallel (whisper-scheduler.ts), each pass sized to its
+// audio (whisper-sizing.ts).
 
 import { availableParallelism } from 'node:os';
 import { statSync } from 'node:fs';
@@ -17,18 +17,9 @@ import {
 import { DEFAULT_SILENCE_DB, frameLevelsDb, peakDb } from './hallucination.ts';
 import { LocalAgreement, type Pass, type PolicyOptions } from './local-agreement.ts';
 import { findModel, modelNameOf, readModelHeader, type ModelHeader } from './models.ts';
-import {
-  acquireNativeLog,
-  loadBinding,
-  logMark,
-  logSince,
-  releaseNativeLog,
-  type Backend,
-  type LoadedBinding,
-  type NativeContext,
-  type NativeResult,
-  type NativeTranscribeOptions,
-} from './whisper-binding.ts';
+import { NativeModel, simdFeatures, type Backend, type NativePassOptions, type NativeResult } from './whisper-binding.ts';
+import { PassScheduler, SupersededError } from './whisper-scheduler.ts';
+import { passSize } from './whisper-sizing.ts';
 
 const SAMPLE_RATE = 16000;
 /** Passes on less audio than this are not worth running; the caption just waits. */
@@ -49,23 +40,49 @@ const ALIASES: Record<string, string> = { nb: 'no', jv: 'jw', iw: 'he', in: 'id'
 export interface WhisperEngineOptions {
   /** Path to a ggml model file (a catalog name already in the cache folder also works). */
   modelPath: string;
-  /** GPU build to load; falls back to CPU with a notice when it cannot be loaded. */
+  /** GPU requested; this build is CPU-only, so it runs on CPU and says so in `notice`. */
   gpu?: 'cuda' | 'vulkan' | null;
-  /** Threads per pass; default min(8, CPU count). */
+  /** CPU threads all passes share; default min(8, CPU count). */
   threads?: number;
+  /** Passes that may run at once (decoding states over the one model); default 2-3. */
+  workers?: number;
+  /** Encode the full 30 s window on every pass (no audio_ctx sizing): for comparisons. */
+  fullWindow?: boolean;
   /** Streaming policy overrides (buffer length, forced commit, prompt size...). */
   policy?: Partial<Omit<PolicyOptions, 'language' | 'sampleRate'>>;
+  /**
+   * Benches with weightless models: make every pass decode exactly this many tokens per
+   * second of audio (a weightless model would otherwise stop at once), as real speech would.
+   */
+  benchTokensPerSecond?: number;
+}
+
+/** One decoding state: what the scheduler hands a pass. Our NativeState, or a bench's stand-in. */
+export interface PassWorker {
+  transcribe(pcm: Float32Array, opts: NativePassOptions): Promise<NativeResult>;
+  free(): void;
 }
 
 export interface WhisperEngine extends Engine {
   /** Build actually running inference. */
   readonly backend: Backend;
+  /** SIMD instruction sets the running build uses (from whisper.cpp's system info). */
+  readonly simd: string[];
   /** Something the user should know: GPU fallback, a model without weights. */
   readonly notice?: string;
+  readonly threads: number;
+  readonly workers: number;
+  /** Passes run and waiting, for benches and /health. */
+  stats(): ReturnType<PassScheduler<PassWorker>['stats']>;
 }
 
 export class UnsupportedLanguageError extends Error {
   readonly code = 'unsupported_language';
+}
+
+/** Default pool: two passes at once even on small machines (so one long pass never blocks everyone), three at most. */
+export function defaultWorkers(cores = availableParallelism()): number {
+  return Math.min(3, Math.max(2, cores));
 }
 
 export async function createWhisperEngine(opts: WhisperEngineOptions): Promise<WhisperEngine> {
@@ -77,40 +94,40 @@ export async function createWhisperEngine(opts: WhisperEngineOptions): Promise<W
     throw new EngineUnavailableError('whisper', (err as Error).message);
   }
 
-  let binding: LoadedBinding;
+  let model: NativeModel;
+  let simd: string[];
   try {
-    binding = loadBinding(opts.gpu ?? null);
+    simd = simdFeatures();
+    // Synchronous: blocks the event loop for the load (~0.1-1 s by size).
+    model = NativeModel.load(file, false);
   } catch (err) {
-    throw new EngineUnavailableError('whisper', (err as Error).message);
-  }
-  acquireNativeLog(binding.module);
-
-  const mark = logMark();
-  let ctx: NativeContext;
-  try {
-    // Synchronous in the binding: blocks the event loop for the load (~0.1-1 s by size).
-    ctx = new binding.module.WhisperContext({ filePath: file, useGpu: binding.backend !== 'cpu' });
-  } catch (err) {
-    const errors = (await logSince(mark)).filter((l) => l.level === 'error').map((l) => l.text);
-    releaseNativeLog(binding.module);
-    const why = errors.length ? errors.join('; ') : (err as Error).message;
-    throw new EngineUnavailableError('whisper', `could not load model ${file}: ${why}`);
+    const why = (err as Error).message;
+    throw new EngineUnavailableError('whisper', /addon/.test(why) ? why : `could not load model ${file}: ${why}`);
   }
 
-  const notices = binding.notice ? [binding.notice] : [];
-  const log = await logSince(mark, binding.backend !== 'cpu' ? 30 : 0);
-  if (binding.backend !== 'cpu' && log.some((l) => /no GPU found/i.test(l.text))) {
-    notices.push(`whisper.cpp ${binding.backend} build loaded but found no GPU; running on CPU`);
-  }
-  // The native log arrives asynchronously and may come after this point, so the file's size
-  // decides too: the smallest real model (tiny q5_1) is ~31 MB, the test models ~0.6 MB.
-  if (statSync(file).size < 8 * 2 ** 20 || log.some((l) => /no tensors loaded/i.test(l.text))) {
-    notices.push(`model ${file} has no weights (a test model); it transcribes nothing`);
-  }
+  const notices: string[] = [];
+  if (opts.gpu) notices.push(`this whisper.cpp build is CPU-only; ${opts.gpu} not used, running on CPU`);
+  // The smallest real model (tiny q5_1) is ~31 MB, the weightless test models ~0.6 MB.
+  if (statSync(file).size < 8 * 2 ** 20) notices.push(`model ${file} has no weights (a test model); it transcribes nothing`);
   for (const n of notices) console.warn(`[whisper] ${n}`);
 
+  const workers = Math.max(1, Math.floor(opts.workers ?? defaultWorkers()));
+  const states: PassWorker[] = [];
+  for (let i = 0; i < workers; i++) states.push(model.newState());
   const threads = opts.threads ?? Math.max(1, Math.min(8, availableParallelism()));
-  return new WhisperEngineImpl(ctx, binding, file, header, threads, opts.policy ?? {}, notices.join('; ') || undefined);
+  return new WhisperEngineImpl({
+    states,
+    freeModel: () => model.free(),
+    model: modelNameOf(file),
+    header,
+    threads,
+    backend: 'cpu',
+    simd,
+    fullWindow: !!opts.fullWindow,
+    benchTokensPerSecond: opts.benchTokensPerSecond,
+    policy: opts.policy ?? {},
+    notice: notices.join('; ') || undefined,
+  });
 }
 
 function resolveModelFile(modelPath: string): string {
@@ -131,66 +148,93 @@ function resolveModelFile(modelPath: string): string {
   return file;
 }
 
-class WhisperEngineImpl implements WhisperEngine {
+export interface EngineParts {
+  states: PassWorker[];
+  freeModel: () => void;
+  model: string;
+  header: ModelHeader;
+  threads: number;
+  backend: Backend;
+  simd: string[];
+  fullWindow: boolean;
+  benchTokensPerSecond?: number;
+  policy: Partial<PolicyOptions>;
+  notice: string | undefined;
+}
+
+/** Exported for benches that run the same engine over another binding's workers. */
+export class WhisperEngineImpl implements WhisperEngine {
   readonly info: EngineInfo;
   readonly backend: Backend;
-  private queue: Promise<unknown> = Promise.resolve();
+  readonly simd: string[];
+  readonly notice: string | undefined;
+  readonly threads: number;
+  readonly workers: number;
+  readonly fullWindow: boolean;
+  readonly benchTokensPerSecond: number | undefined;
+  private readonly scheduler: PassScheduler<PassWorker>;
   private closed = false;
 
-  constructor(
-    private readonly ctx: NativeContext,
-    private readonly binding: LoadedBinding,
-    file: string,
-    readonly header: ModelHeader,
-    readonly threads: number,
-    private readonly policy: Partial<PolicyOptions>,
-    readonly notice: string | undefined,
-  ) {
-    this.backend = binding.backend;
-    this.info = { name: 'whisper', model: modelNameOf(file), languages: header.multilingual ? 'multi' : ['en'] };
+  constructor(private readonly parts: EngineParts) {
+    this.backend = parts.backend;
+    this.simd = parts.simd;
+    this.notice = parts.notice;
+    this.threads = parts.threads;
+    this.workers = parts.states.length;
+    this.fullWindow = parts.fullWindow;
+    this.benchTokensPerSecond = parts.benchTokensPerSecond;
+    this.scheduler = new PassScheduler(parts.states);
+    this.info = { name: 'whisper', model: parts.model, languages: parts.header.multilingual ? 'multi' : ['en'] };
   }
 
   async createRecognizer(opts: RecognizerOptions): Promise<Recognizer> {
     if (this.closed) throw new Error('whisper engine is closed');
     const language = this.resolveLanguage(opts.language);
-    return new WhisperRecognizer(this, new LocalAgreement({ ...this.policy, language, sampleRate: SAMPLE_RATE }));
+    return new WhisperRecognizer(this, new LocalAgreement({ ...this.parts.policy, language, sampleRate: SAMPLE_RATE }));
   }
 
   /** 'auto' or a whisper language code for this model; throws for one it cannot do. */
   resolveLanguage(requested: string): string {
     const req = (requested || 'auto').trim().toLowerCase();
-    if (!this.header.multilingual) {
+    if (!this.parts.header.multilingual) {
       if (req === 'auto' || req === 'en' || req.startsWith('en-')) return 'en';
       throw new UnsupportedLanguageError(`model ${this.info.model} is English-only; it cannot transcribe "${requested}"`);
     }
     if (req === 'auto') return 'auto';
     const primary = req.split('-')[0];
     const code = ALIASES[primary] ?? primary;
-    const ok = WHISPER_LANGUAGES.includes(code) && (code !== 'yue' || this.header.nVocab >= 51866);
+    const ok = WHISPER_LANGUAGES.includes(code) && (code !== 'yue' || this.parts.header.nVocab >= 51866);
     if (!ok) throw new UnsupportedLanguageError(`Whisper cannot transcribe language "${requested}"`);
     return code;
   }
 
-  /** Runs one transcription, after those already queued. */
-  transcribe(pcm: Int16Array, opts: NativeTranscribeOptions): Promise<NativeResult> {
-    const run = async () => {
-      if (this.closed) throw new Error('whisper engine is closed');
-      const bytes = pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.byteLength) as ArrayBuffer;
-      const res = await this.ctx.transcribeData(bytes, { maxThreads: this.threads, ...opts }).promise;
-      if (res.isAborted) throw new Error('whisper transcription was aborted');
-      return res;
-    };
-    const p = this.queue.then(run);
-    this.queue = p.catch(() => undefined);
-    return p;
+  /**
+   * Runs one pass for `session` on a free worker; a newer pass from the same session replaces
+   * this one while it waits (it then rejects with SupersededError). Threads are split among
+   * the passes running at the moment this one starts.
+   */
+  transcribe(session: object, pcm: Float32Array, opts: Omit<NativePassOptions, 'threads'>): Promise<NativeResult> {
+    if (this.closed) return Promise.reject(new Error('whisper engine is closed'));
+    return this.scheduler.submit(session, ({ worker, running }) => {
+      const threads = Math.max(1, Math.floor(this.threads / running));
+      return worker.transcribe(pcm, { ...opts, threads });
+    });
+  }
+
+  cancel(session: object): void {
+    this.scheduler.cancel(session);
+  }
+
+  stats() {
+    return this.scheduler.stats();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.queue;
-    await this.ctx.release();
-    releaseNativeLog(this.binding.module);
+    const states = await this.scheduler.close();
+    for (const s of states) s.free();
+    this.parts.freeModel();
   }
 }
 
@@ -228,7 +272,13 @@ class WhisperRecognizer implements Recognizer {
   async partial(): Promise<Hypothesis> {
     this.assertOpen();
     if (!this.dirty || this.len < MIN_PASS_SECONDS * SAMPLE_RATE) return this.last;
-    const pass = await this.runPass(false);
+    let pass: Pass;
+    try {
+      pass = await this.runPass(false);
+    } catch (err) {
+      if (err instanceof SupersededError) return this.last; // a newer pass of ours took its place
+      throw err;
+    }
     const step = this.policy.update(pass);
     this.dropHead(step.dropSamples);
     this.last = { text: step.text, ...(step.language ? { language: step.language } : {}) };
@@ -250,6 +300,7 @@ class WhisperRecognizer implements Recognizer {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.engine.cancel(this);
     this.buf = new Int16Array(0);
     this.len = 0;
   }
@@ -267,15 +318,18 @@ class WhisperRecognizer implements Recognizer {
       input = new Int16Array(MIN_INPUT_SAMPLES);
       input.set(pcm);
     }
-    const res = await this.engine.transcribe(input, {
+    const size = passSize(samples / SAMPLE_RATE, final, { fullWindow: this.engine.fullWindow });
+    const forced = this.engine.benchTokensPerSecond;
+    if (forced) Object.assign(size, { maxTokens: Math.max(1, Math.ceil((forced * samples) / SAMPLE_RATE)), suppressEot: true });
+    const res = await this.engine.transcribe(this, toFloat(input), {
       language: this.policy.passLanguage(),
       prompt: this.policy.prompt(),
       temperature: 0,
-      temperatureInc: final ? 0.2 : 0,
+      ...size,
     });
     return {
       samples,
-      ...(res.language ? { language: res.language } : {}),
+      ...(res.language && res.language !== 'auto' ? { language: res.language } : {}),
       segments: res.segments.map((s) => {
         const start = s.t0 / 1000;
         const end = s.t1 / 1000;
@@ -294,4 +348,10 @@ class WhisperRecognizer implements Recognizer {
   private assertOpen(): void {
     if (this.closed) throw new Error('recognizer is closed');
   }
+}
+
+function toFloat(pcm: Int16Array): Float32Array {
+  const out = new Float32Array(pcm.length);
+  for (let i = 0; i < pcm.length; i++) out[i] = pcm[i] / 32768;
+  return out;
 }

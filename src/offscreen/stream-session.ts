@@ -49,7 +49,7 @@ export type StreamEvent =
   /** The log overflowed during an outage: the oldest unconfirmed audio was dropped. */
   | { type: 'dropped'; seconds: number; totalSeconds: number }
   /** How the session is doing; sent on changes and every second while active. */
-  | { type: 'status'; mode: TransportMode; behindSeconds: number; droppedSeconds: number };
+  | { type: 'status'; mode: TransportMode; behindSeconds: number; droppedSeconds: number; engineBehindSeconds: number };
 
 /** The part of the WebSocket API we use; mock-socket's class satisfies it too. */
 export type WebSocketConstructor = new (url: string) => WebSocket;
@@ -560,6 +560,7 @@ export class StreamSession {
   private onSegment(msg: Extract<ServerMessage, { type: 'partial' | 'final' }>): void {
     const s = this.server;
     if (!s || s.finals.has(msg.segmentId)) return; // a re-delivered final, or a late partial
+    this.engineBehind = msg.behind ?? 0;
     if (msg.type === 'partial') {
       s.openPartial = msg.segmentId;
       this.emitCaption(s, 'partial', msg.segmentId, msg.text, msg.start, msg.end);
@@ -899,8 +900,12 @@ export class StreamSession {
     this.emit({ type: 'state', state, ...extra });
   }
 
+  /** The server's `behind` on its last partial/final: its engine's lag for this session. */
+  private engineBehind = 0;
+
   private emitStatus(): void {
-    this.emit({ type: 'status', mode: this.mode, behindSeconds: round1(this.bufferedSeconds), droppedSeconds: round1(this.droppedSeconds) });
+    const engineBehindSeconds = round1(this.engineBehind);
+    this.emit({ type: 'status', mode: this.mode, behindSeconds: round1(this.bufferedSeconds), droppedSeconds: round1(this.droppedSeconds), engineBehindSeconds });
   }
 
   private emit(event: StreamEvent): void {

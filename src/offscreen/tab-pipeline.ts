@@ -203,7 +203,12 @@ export class TabPipeline {
         break;
       case 'status': {
         // Whole seconds are enough for the user, and keep storage writes rare.
-        const update: SessionUpdate = { mode: e.mode, behindSeconds: Math.round(e.behindSeconds), droppedSeconds: e.droppedSeconds };
+        const update: SessionUpdate = {
+          mode: e.mode,
+          behindSeconds: Math.round(e.behindSeconds),
+          droppedSeconds: e.droppedSeconds,
+          engineBehindSeconds: Math.round(e.engineBehindSeconds),
+        };
         const key = JSON.stringify(update);
         if (key !== this.lastStatus) {
           this.lastStatus = key;

@@ -54,6 +54,12 @@ export function StatusPanel({ state, lastCaption }: Props) {
                   <dd id="behind-seconds">{t('secondsValue', state.behindSeconds!)}</dd>
                 </>
               )}
+              {(state.engineBehindSeconds ?? 0) >= 1 && (
+                <>
+                  <dt>{t('engineBehindLabel')}</dt>
+                  <dd id="engine-behind-seconds">{t('secondsValue', state.engineBehindSeconds!)}</dd>
+                </>
+              )}
               {(state.droppedSeconds ?? 0) > 0 && (
                 <>
                   <dt>{t('droppedLabel')}</dt>

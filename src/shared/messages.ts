@@ -59,6 +59,7 @@ export type SessionUpdate = {
     | 'mode'
     | 'behindSeconds'
     | 'droppedSeconds'
+    | 'engineBehindSeconds'
     | 'wireAudio'
     | 'translation']?: TabSessionState[K] | null;
 };

@@ -72,6 +72,8 @@ export interface PartialMessage {
   text: string;
   start: number;
   end: number;
+  /** Seconds of received audio not yet decoded when sent (engine lag). */
+  behind?: number;
 }
 
 export interface FinalMessage {
@@ -81,6 +83,8 @@ export interface FinalMessage {
   start: number;
   end: number;
   language: string;
+  /** Seconds of received audio not yet decoded when sent (engine lag). */
+  behind?: number;
 }
 
 export type ErrorCode =
@@ -333,9 +337,11 @@ export function parseServerMessage(raw: string): Parsed<ServerMessage> {
       if (segmentId === null || text === null) return fail('bad_message', `${data.type} needs segmentId and text`);
       const start = num('start') ?? 0;
       const end = num('end') ?? start;
-      if (data.type === 'partial') return { ok: true, value: { type: 'partial', segmentId, text, start, end } };
+      const behind = num('behind');
+      const lag = behind !== null && behind >= 0 ? { behind } : {};
+      if (data.type === 'partial') return { ok: true, value: { type: 'partial', segmentId, text, start, end, ...lag } };
       const language = typeof data.language === 'string' ? data.language : '';
-      return { ok: true, value: { type: 'final', segmentId, text, start, end, language } };
+      return { ok: true, value: { type: 'final', segmentId, text, start, end, language, ...lag } };
     }
     case 'translation': {
       const segmentId = num('segmentId');

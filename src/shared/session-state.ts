@@ -48,6 +48,8 @@ export interface TabSessionState {
   behindSeconds?: number;
   /** Seconds of audio dropped because an outage outlasted the buffer. */
   droppedSeconds?: number;
+  /** The server engine's lag: seconds of received audio it had not decoded yet (`behind`). */
+  engineBehindSeconds?: number;
   /** The audio encoding streaming uses now (Opus may have fallen back to PCM). */
   wireAudio?: WireAudio;
   /** Who translates this tab's captions now, and why not the chosen one (plain words). */

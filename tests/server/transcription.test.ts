@@ -44,6 +44,12 @@ describe('sphinx engine over the wire', () => {
     expect(finals.map((f) => f.segmentId)).toEqual(finals.map((_, i) => i));
     for (let i = 1; i < finals.length; i++) expect(finals[i].start).toBeGreaterThanOrEqual(finals[i - 1].end);
     expect(finals.every((f) => f.language === 'en')).toBe(true);
+    // Every partial and final says how far the engine lags (a sphinx session at real time keeps up).
+    for (const m of [...partials, ...finals]) {
+      expect(m.behind).toBeTypeOf('number');
+      expect(m.behind).toBeGreaterThanOrEqual(0);
+    }
+    expect(Math.min(...finals.map((f) => f.behind!))).toBeLessThan(2);
     // Times are on the audio timeline: the speech lies within the 12 s we sent.
     expect(finals[0].start).toBeLessThan(1.5);
     expect(finals.at(-1)!.end).toBeLessThanOrEqual(pcm.length / 16000 + 0.01);

@@ -146,7 +146,7 @@ describe('resuming a dropped connection', () => {
     srv.stop();
     for (let i = 0; i < 15; i++) session.sendAudio(frame(i));
     await tick(1000);
-    expect(lastStatus()).toEqual({ type: 'status', mode: 'streaming', behindSeconds: 1, droppedSeconds: 0.5 });
+    expect(lastStatus()).toEqual({ type: 'status', mode: 'streaming', behindSeconds: 1, droppedSeconds: 0.5, engineBehindSeconds: 0 });
   });
 });
 
@@ -317,5 +317,20 @@ describe('REST fallback', () => {
     srv.send({ type: 'final', segmentId: 0, text: 'by websocket', start: 0, end: sent / 16000 });
     await tick();
     expect(captions().map((c) => c.text)).toEqual(['by rest', 'by websocket']);
+  });
+
+  it("passes on the server engine's lag (`behind` on partials and finals) in its status", async () => {
+    const { session, lastStatus } = makeSession();
+    srv.onText = (socket, msg) => {
+      if (msg.type === 'init') socket.send(JSON.stringify(READY));
+    };
+    session.start();
+    await tick();
+    srv.send({ type: 'partial', segmentId: 0, text: 'a', start: 0, end: 1, behind: 3.26 });
+    await tick(1000);
+    expect(lastStatus()).toMatchObject({ type: 'status', engineBehindSeconds: 3.3 });
+    srv.send({ type: 'final', segmentId: 0, text: 'a b', start: 0, end: 2, language: 'en', behind: 0 });
+    await tick(1000);
+    expect(lastStatus()).toMatchObject({ type: 'status', engineBehindSeconds: 0 });
   });
 });

@@ -143,6 +143,19 @@ describe('parseServerMessage', () => {
       ok: true,
       value: { type: 'error', code: 'busy', message: 'full', fatal: true, success: false },
     });
+    // The engine's lag, when the server sends it; a negative or non-numeric one is left out.
+    expect(parseServerMessage('{"type":"partial","segmentId":3,"text":"a","start":1,"end":2,"behind":2.5}')).toEqual({
+      ok: true,
+      value: { type: 'partial', segmentId: 3, text: 'a', start: 1, end: 2, behind: 2.5 },
+    });
+    expect(parseServerMessage('{"type":"final","segmentId":3,"text":"a","start":1,"end":2,"language":"en","behind":0}')).toEqual({
+      ok: true,
+      value: { type: 'final', segmentId: 3, text: 'a', start: 1, end: 2, language: 'en', behind: 0 },
+    });
+    expect(parseServerMessage('{"type":"partial","segmentId":3,"text":"a","start":1,"end":2,"behind":-1}')).toEqual({
+      ok: true,
+      value: { type: 'partial', segmentId: 3, text: 'a', start: 1, end: 2 },
+    });
     expect(parseServerMessage('{"type":"pong"}')).toEqual({ ok: true, value: { type: 'pong' } });
     expect(parseServerMessage('{"type":"done"}')).toEqual({ ok: true, value: { type: 'done' } });
   });
