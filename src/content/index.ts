@@ -71,7 +71,8 @@ class CaptionController {
 
   private setStyle(style: CaptionStyle): void {
     this.style = style;
-    this.model.configure({ maxLines: style.lines, lingerMs: style.hideAfterSeconds * 1000, fadeMs: FADE_MS });
+    // `lines` counts rendered rows, which the overlay clips (roll-up); keep enough entries to fill them.
+    this.model.configure({ maxLines: style.lines + 2, lingerMs: style.hideAfterSeconds * 1000, fadeMs: FADE_MS });
     this.overlay?.setStyle(style);
     this.render();
   }
