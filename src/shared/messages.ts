@@ -41,6 +41,13 @@ export interface TranslationUpdate {
   provider: 'chrome' | 'server' | 'push';
 }
 
+/** A frame's captionable video, as its content script sees it (the background picks a frame). */
+export interface FrameVideo {
+  /** Visible area of the frame's chosen video in the frame's viewport (CSS px²). */
+  area: number;
+  playing: boolean;
+}
+
 /**
  * What the offscreen document reports about a tab's stream; merged into TabSessionState.
  * `null` clears a field (undefined would not survive structured cloning as a key).
@@ -78,7 +85,9 @@ export type BackgroundMessage =
   /** Offscreen (or whoever translates): a translation of finals of a tab. */
   | { to: 'background'; type: 'translation'; tabId: number; translation: TranslationUpdate }
   /** Offscreen: a tab's capture ended by itself (tab closed, capture revoked). */
-  | { to: 'background'; type: 'capture-ended'; tabId: number; reason: string };
+  | { to: 'background'; type: 'capture-ended'; tabId: number; reason: string }
+  /** Content script (any frame): this frame's video changed; null: none (tab and frame come from the sender). */
+  | { to: 'background'; type: 'frame-video'; video: FrameVideo | null };
 
 // ---------------------------------------------------------------- to the offscreen document
 
@@ -94,7 +103,9 @@ export type ContentMessage =
   /** The tab's session state; null when captioning is off. */
   | { to: 'content'; type: 'state'; state: TabSessionState | null }
   | { to: 'content'; type: 'caption'; caption: CaptionUpdate }
-  | { to: 'content'; type: 'translation'; translation: TranslationUpdate };
+  | { to: 'content'; type: 'translation'; translation: TranslationUpdate }
+  /** Whether this frame is now the one that shows the tab's captions (one overlay per tab). */
+  | { to: 'content'; type: 'caption-frame'; shows: boolean };
 
 // ---------------------------------------------------------------- to the popup
 
@@ -111,7 +122,7 @@ export type StartResult = { ok: true } | { ok: false; error: string };
 export interface ResponseMap {
   'background:start': StartResult;
   'background:stop': { ok: true };
-  'background:content-hello': { state: TabSessionState | null };
+  'background:content-hello': { state: TabSessionState | null; showsCaptions?: boolean };
   'offscreen:start': StartResult;
   'offscreen:stop': { ok: true };
   'offscreen:list': { tabIds: number[] };
@@ -140,6 +151,11 @@ export function sendRuntime<M extends BackgroundMessage | OffscreenMessage | Pop
 /** chrome.tabs.sendMessage to a tab's top frame, with the response type of the request. */
 export function sendToTab<M extends ContentMessage>(tabId: number, msg: M): Promise<ResponseOf<M>> {
   return chrome.tabs.sendMessage(tabId, msg, { frameId: 0 }) as Promise<ResponseOf<M>>;
+}
+
+/** chrome.tabs.sendMessage to one frame of a tab, or to all its frames when frameId is undefined. */
+export function sendToFrame(tabId: number, frameId: number | undefined, msg: ContentMessage): Promise<unknown> {
+  return frameId === undefined ? chrome.tabs.sendMessage(tabId, msg) : chrome.tabs.sendMessage(tabId, msg, { frameId });
 }
 
 /**
