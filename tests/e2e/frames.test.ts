@@ -36,6 +36,10 @@ interface FrameView {
   rolledUp: boolean;
   /** The newest row ends at the bottom of the text area. */
   newestAtBottom: boolean;
+  /** Characters in the newest caption line. */
+  newestLength: number;
+  /** The video's playback position (s). */
+  currentTime: number;
   viewport: { width: number; height: number };
 }
 
@@ -86,6 +90,8 @@ function frameView(frame: Frame): Promise<FrameView> {
       // A bottom-aligned box clips at the top, which scrollHeight does not show: look for text above it.
       rolledUp: hiddenAbove > 0,
       newestAtBottom,
+      newestLength: [...(lines?.querySelectorAll('.line') ?? [])].at(-1)?.textContent?.length ?? 0,
+      currentTime: video?.currentTime ?? 0,
       viewport: { width: window.innerWidth, height: window.innerHeight },
     };
   });
@@ -123,6 +129,9 @@ const captionsOnlyIn = (page: Page, frame: Frame, what: string, timeoutMs = 45_0
     const view = await frameView(frame);
     return view.visible && (await overlayCount(page)) === 1 ? view : null;
   }, timeoutMs, what);
+
+/** Lets the panel's fade-in finish before a screenshot. */
+const settle = () => new Promise((r) => setTimeout(r, 700));
 
 const play = (frame: Frame, selector = '#player') =>
   frame.evaluate((sel) => {
@@ -181,6 +190,7 @@ describe('captions in any frame, broadcast-style layout (real Chromium, real ser
     figures.crossOrigin = { panelOnPage: onPage, iframe, video: inFrame.video };
     expect(inside(inFrame.panel!, inFrame.video!)).toBe(true);
     expect(inside(onPage, iframe)).toBe(true);
+    await settle();
     await page.screenshot({ path: shot('frames-cross-origin.png') });
 
     // Per-site position: the site of the frame that shows the captions (the player's origin).
@@ -204,6 +214,7 @@ describe('captions in any frame, broadcast-style layout (real Chromium, real ser
     figures.iframeFullscreen = { panel: full.panel, video: full.video };
     expect(full.video).toMatchObject({ left: 0, top: 0, width: 1280, height: 800 });
     expect(inside(full.panel!, full.video!)).toBe(true);
+    await settle();
     await page.screenshot({ path: shot('frames-iframe-fullscreen.png') });
     await page.evaluate(() => document.exitFullscreen());
     await page.waitForFunction(() => !document.fullscreenElement);
@@ -228,6 +239,7 @@ describe('captions in any frame, broadcast-style layout (real Chromium, real ser
     expect(events.length).toBeGreaterThanOrEqual(2);
     expect(events.every((e) => e.kind === 'final')).toBe(true);
     expect(await overlayCount(page)).toBe(1);
+    await settle();
     await page.screenshot({ path: shot('frames-nested.png') });
     await worker.evaluate(() => chrome.storage.sync.remove('captionStyle'));
   });
@@ -246,28 +258,31 @@ describe('captions in any frame, broadcast-style layout (real Chromium, real ser
     let maxRows = 0;
     let maxHeight = 0;
     let rolled: FrameView | null = null;
-    let rolledAt = 0;
-    const end = Date.now() + 40_000;
-    // Until it has rolled up and then kept going for a few seconds more.
-    while (Date.now() < end && !(rolledAt && Date.now() - rolledAt > 6_000)) {
+    let shotOfLongSentence = false;
+    const end = Date.now() + 45_000;
+    // Through the first long sentence (spoken from about 12 s to 22 s of the track).
+    for (;;) {
       const v = await frameView(frame);
       if (v.visible) {
         expect(inside(v.panel!, v.video!)).toBe(true);
         maxRows = Math.max(maxRows, v.rows);
         maxHeight = Math.max(maxHeight, v.panel!.height);
-        if (v.rolledUp && !rolled) {
-          rolled = v;
-          rolledAt = Date.now();
+        if (v.rolledUp && !rolled) rolled = v;
+        // The picture for the README: a long sentence rolling up inside its 2 rows.
+        if (v.rolledUp && v.newestLength >= 60 && !shotOfLongSentence) {
+          shotOfLongSentence = true;
           await page.screenshot({ path: shot('layout-rollup.png') });
         }
       }
+      if (v.currentTime > 23 || Date.now() > end) break;
       await new Promise((r) => setTimeout(r, 200));
     }
     const video = (await frameView(frame)).video!;
-    figures.layout = { video: { width: video.width, height: video.height }, maxRows, maxBoxHeight: maxHeight, share: Number((maxHeight / video.height).toFixed(3)), rolled };
+    figures.layout = { video: { width: video.width, height: video.height }, maxRows, maxBoxHeight: maxHeight, share: Number((maxHeight / video.height).toFixed(3)), rolled, longSentenceRolledUp: shotOfLongSentence };
     expect(video).toMatchObject({ width: 960, height: 540 });
     expect(rolled).not.toBeNull();
     expect(rolled!.newestAtBottom).toBe(true);
+    expect(shotOfLongSentence).toBe(true); // a long sentence rolled up instead of growing the box
     expect(maxRows).toBe(2);
     expect(maxHeight / video.height).toBeLessThanOrEqual(0.2);
     expect(await overlayCount(page)).toBe(1);
