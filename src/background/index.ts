@@ -1,8 +1,9 @@
 // Service worker: wires Chrome events and messages to the SessionManager. It keeps no state
 // of its own beyond the store, because Chrome stops idle workers at will.
 
-import { listen, sendRuntime, sendToTab } from '../shared/messages.ts';
+import { listen, sendRuntime, sendToFrame } from '../shared/messages.ts';
 import { showBadge } from './badge.ts';
+import { FrameRouter } from './frame-router.ts';
 import { closeOffscreenDocument, ensureOffscreenDocument, hasOffscreenDocument } from './offscreen-document.ts';
 import { SessionManager } from './session-manager.ts';
 import { SessionStore } from './session-store.ts';
@@ -17,6 +18,15 @@ const TOGGLE_COMMAND = 'toggle-captions';
 
 const store = new SessionStore();
 
+// Which frame of each tab shows the captions (the one holding the playing video).
+const frames = new FrameRouter({
+  send: (tabId, frameId, msg) =>
+    sendToFrame(tabId, frameId, msg).then(
+      () => true,
+      () => false, // no content script there (yet): chrome:// pages, tabs opened before install
+    ),
+});
+
 const manager = new SessionManager({
   store,
   getStreamId: (tabId) => chrome.tabCapture.getMediaStreamId({ targetTabId: tabId }),
@@ -24,14 +34,11 @@ const manager = new SessionManager({
   closeOffscreen: closeOffscreenDocument,
   hasOffscreen: hasOffscreenDocument,
   toOffscreen: (msg) => sendRuntime(msg),
-  toTab: (tabId, msg) =>
-    sendToTab(tabId, msg).then(
-      () => true,
-      () => false, // no content script there (yet): chrome:// pages, tabs opened before install
-    ),
+  // State to every frame; captions and translations only to the frame that shows them.
+  toTab: (tabId, msg) => frames.route(tabId, msg),
   injectContent: async (tabId) => {
     const files = chrome.runtime.getManifest().content_scripts?.flatMap((cs) => cs.js ?? []) ?? [];
-    if (files.length) await chrome.scripting.executeScript({ target: { tabId }, files });
+    if (files.length) await chrome.scripting.executeScript({ target: { tabId, allFrames: true }, files });
   },
   toPopup: (msg) => {
     sendRuntime(msg).catch(() => {}); // no popup open: nobody to tell
@@ -62,8 +69,14 @@ listen('background', guardSenders(BACKGROUND_SENDERS, () => chrome.runtime.id, (
       return ready.then(() => manager.stop(msg.tabId));
     case 'content-hello': {
       const tabId = sender.tab?.id;
-      if (tabId === undefined || sender.frameId !== 0) return Promise.resolve({ state: null });
-      return ready.then(() => ({ state: manager.contentState(tabId) }));
+      if (tabId === undefined || sender.frameId === undefined) return Promise.resolve({ state: null });
+      const frameId = sender.frameId;
+      return ready.then(() => ({ state: manager.contentState(tabId), showsCaptions: frames.captionFrame(tabId) === frameId }));
+    }
+    case 'frame-video': {
+      const tabId = sender.tab?.id;
+      if (tabId !== undefined && sender.frameId !== undefined) void frames.report(tabId, sender.frameId, msg.video);
+      return undefined;
     }
     case 'session-update':
       void ready.then(() => manager.onSessionUpdate(msg.tabId, msg.update));
@@ -84,9 +97,11 @@ listen('background', guardSenders(BACKGROUND_SENDERS, () => chrome.runtime.id, (
   }
 }));
 
-relayPlacementChanges((tabId, placement) => void sendToTab(tabId, { to: 'content', type: 'placement', placement }).catch(() => {}));
+// To every frame of the site's tabs: the frame that shows the captions may be an iframe.
+relayPlacementChanges((tabId, placement) => void sendToFrame(tabId, undefined, { to: 'content', type: 'placement', placement }).catch(() => {}));
 
 chrome.tabs.onRemoved.addListener((tabId) => {
+  frames.forget(tabId);
   void ready.then(() => manager.onTabRemoved(tabId));
 });
 

@@ -24,6 +24,7 @@ export const BACKGROUND_SENDERS: { readonly [T in BackgroundMessage['type']]: re
   'capture-ended': ['offscreen'],
   'placement-get': ['content'], // only its own site's key, from sender.origin
   'placement-set': ['content'],
+  'frame-video': ['content'],
 };
 
 /** The offscreen document takes orders only from the service worker (an extension page). */

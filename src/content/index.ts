@@ -1,13 +1,17 @@
-// Content script: shows the tab's captions over the page. It only renders what the
+// Content script (in every frame): shows the tab's captions over the page. It only renders what the
 // background sends (state, captions, translations); it never talks to the server itself.
-// Style comes from chrome.storage.sync and the caption position per site through the
-// background (chrome.storage.local is closed to content scripts); both apply live.
+// Every frame watches its videos while the tab is captioned and reports them; the background
+// picks the one frame that draws the overlay (the one holding the playing video).
+// Style comes from chrome.storage.sync and the caption position per site (the site of this
+// frame, as Chrome reports the sender) through the background (chrome.storage.local is closed to
+// content scripts); both apply live.
 
 import { loadStyle, watchStyle, type CaptionStyle } from '../shared/caption-style.ts';
 import { t } from '../shared/i18n.ts';
 import { isMessageFor, sendRuntime, type CaptionUpdate, type TranslationUpdate } from '../shared/messages.ts';
 import { describePhase, describeTransport, isActive, type TabSessionState } from '../shared/session-state.ts';
 import { CaptionModel } from './caption-model.ts';
+import { FrameReporter } from './frame-reporter.ts';
 import { CaptionOverlay, type StatusTone } from './overlay.ts';
 import { parsePlacement, type Placement } from './placement.ts';
 import { VideoTracker } from './video-tracker.ts';
@@ -29,6 +33,10 @@ class CaptionController {
   private teardownTimer: ReturnType<typeof setTimeout> | undefined;
   /** Re-draws the status each second while it counts down to a reconnect. */
   private countdown: ReturnType<typeof setInterval> | undefined;
+  /** Whether the background picked this frame to show the tab's captions (the top frame until told). */
+  private showsCaptions = window === window.top;
+  private state: TabSessionState | null = null;
+  private readonly reporter = new FrameReporter();
 
   constructor() {
     void loadStyle().then((s) => this.setStyle(s), () => {});
@@ -42,15 +50,25 @@ class CaptionController {
   }
 
   onState(state: TabSessionState | null): void {
+    this.state = state;
     clearTimeout(this.teardownTimer);
     clearInterval(this.countdown);
+    if (state && isActive(state)) this.track();
+    else this.reporter.stop();
+    if (!this.showsCaptions) {
+      if (!(state && isActive(state))) this.untrack();
+      return;
+    }
     if (state && isActive(state)) {
       this.show();
       this.overlay!.setStatus(...statusFor(state));
       if (state.phase === 'reconnecting') this.countdown = setInterval(() => this.overlay?.setStatus(...statusFor(state)), 1000);
       return;
     }
-    if (!this.overlay) return;
+    if (!this.overlay) {
+      this.untrack();
+      return;
+    }
     if (state?.phase === 'error') {
       this.overlay.setStatus(describePhase(state), 'error');
       this.teardownTimer = setTimeout(() => this.hide(), ERROR_VISIBLE_MS);
@@ -60,7 +78,29 @@ class CaptionController {
     }
   }
 
+  /** The frame is going away (or into the back/forward cache): the background forgets its video. */
+  onPageHide(): void {
+    this.reporter.stop();
+  }
+
+  /** The background moved the tab's captions to this frame, or away from it. */
+  onCaptionFrame(shows: boolean): void {
+    if (shows === this.showsCaptions) return;
+    this.showsCaptions = shows;
+    if (!shows) {
+      clearTimeout(this.teardownTimer);
+      clearInterval(this.countdown);
+      this.hide();
+      if (!(this.state && isActive(this.state))) this.untrack();
+    } else if (this.state) {
+      this.onState(this.state);
+    }
+  }
+
   onCaption(caption: CaptionUpdate): void {
+    if (!this.showsCaptions) return; // in flight while the captions moved to another frame
+    // Reading mode: only finished sentences, never text that still changes.
+    if (caption.kind === 'partial' && this.style?.readingMode) return;
     this.show();
     if (this.model.apply(caption, Date.now())) this.render();
   }
@@ -71,7 +111,8 @@ class CaptionController {
 
   private setStyle(style: CaptionStyle): void {
     this.style = style;
-    this.model.configure({ maxLines: style.lines, lingerMs: style.hideAfterSeconds * 1000, fadeMs: FADE_MS });
+    // `lines` counts rendered rows, which the overlay clips (roll-up); keep enough entries to fill them.
+    this.model.configure({ maxLines: style.lines + 2, lingerMs: style.hideAfterSeconds * 1000, fadeMs: FADE_MS });
     this.overlay?.setStyle(style);
     this.render();
   }
@@ -94,18 +135,36 @@ class CaptionController {
     );
     if (this.style) this.overlay.setStyle(this.style);
     this.overlay.setPlacement(this.placement);
+    this.track();
+    this.overlay.place(this.tracker!.currentRect);
     this.overlay.mount();
-    this.tracker = new VideoTracker((rect) => this.overlay?.place(rect));
-    this.tracker.start();
   }
 
   private hide(): void {
     clearTimeout(this.renderTimer);
-    this.tracker?.stop();
     this.overlay?.unmount();
-    this.tracker = null;
     this.overlay = null;
     this.model.clear();
+    if (!(this.state && isActive(this.state))) this.untrack();
+  }
+
+  /** Watches this frame's videos: places the overlay and tells the background about them. */
+  private track(): void {
+    if (this.tracker) return;
+    this.tracker = new VideoTracker(
+      (rect) => this.overlay?.place(rect),
+      (video) => {
+        if (this.state && isActive(this.state)) this.reporter.update(video);
+      },
+    );
+    this.reporter.start();
+    this.tracker.start();
+  }
+
+  private untrack(): void {
+    this.reporter.stop();
+    this.tracker?.stop();
+    this.tracker = null;
   }
 
   /** Draws the model and wakes up again when the next line should fade or go. */
@@ -135,6 +194,8 @@ function statusFor(state: TabSessionState): [string | null, StatusTone] {
 }
 
 const controller = new CaptionController();
+// A frame going away (navigation, iframe removed) stops reporting its video at once.
+addEventListener('pagehide', () => controller.onPageHide());
 
 chrome.runtime.onMessage.addListener((msg: unknown) => {
   if (!isMessageFor('content', msg)) return false;
@@ -142,12 +203,16 @@ chrome.runtime.onMessage.addListener((msg: unknown) => {
   else if (msg.type === 'caption') controller.onCaption(msg.caption);
   else if (msg.type === 'translation') controller.onTranslation(msg.translation);
   else if (msg.type === 'placement') controller.onPlacement(msg.placement);
+  else if (msg.type === 'caption-frame') controller.onCaptionFrame(msg.shows);
   return false; // nothing to answer
 });
 
 // A page loaded (or reloaded) while its tab is being captioned picks the session up again.
 sendRuntime({ to: 'background', type: 'content-hello' })
-  .then((res) => controller.onState(res?.state ?? null))
+  .then((res) => {
+    if (res?.showsCaptions !== undefined) controller.onCaptionFrame(res.showsCaptions);
+    controller.onState(res?.state ?? null);
+  })
   .catch(() => {
     // The extension was reloaded or updated: this orphaned script has nothing to show.
   });

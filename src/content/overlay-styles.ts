@@ -44,15 +44,16 @@ export const OVERLAY_CSS = `
 .panel[data-empty="true"] { opacity: 0; pointer-events: none; }
 .panel:focus-visible { outline: 3px solid #4c9ffe; outline-offset: 2px; }
 .panel[data-dragging="true"] { outline: 2px dashed rgba(255, 255, 255, 0.7); outline-offset: 2px; }
+/* Roll-up, like broadcast captions: the chosen number of rendered rows (plus as many for a
+   shown translation); the newest row sits at the bottom and older rows scroll up and out. */
 .lines {
-  /* The chosen number of lines; older wrapped text scrolls off the top and fades. */
-  max-height: calc(1.35em * var(--caption-rows, 3) + 0.1em);
+  max-height: calc(1.35em * var(--caption-rows, 2) + 1.242em * var(--caption-translation-rows, 0) + 0.1em);
   overflow: hidden;
   display: flex;
   flex-direction: column;
   justify-content: flex-end;
 }
-.lines[data-overflow="true"] { mask-image: linear-gradient(to bottom, transparent 0, #000 1.2em); }
+.lines[data-overflow="true"] { mask-image: linear-gradient(to bottom, rgba(0, 0, 0, 0.55) 0, #000 0.6em); }
 .cue { transition: opacity 0.9s ease; }
 .line, .translation {
   display: block;

@@ -3,8 +3,9 @@
 // hide it. The caption panel can be dragged and resized inside that box. Server text is
 // untrusted: it only ever goes in through textContent.
 
-import { styleVariables, type CaptionStyle } from '../shared/caption-style.ts';
+import { DEFAULT_STYLE, styleVariables, type CaptionStyle } from '../shared/caption-style.ts';
 import type { VisibleLine } from './caption-model.ts';
+import { captionLayout, type CaptionLayout } from './caption-layout.ts';
 import { defaultPlacement, dragBy, placementOf, resizeBy, resolvePlacement, type CaptionBox, type Placement } from './placement.ts';
 import type { Rect } from './video-tracker.ts';
 import { HOST_STYLE, OVERLAY_CSS } from './overlay-styles.ts';
@@ -42,6 +43,9 @@ export class CaptionOverlay {
   private rect: Rect | null = null;
   private placement: Placement | null = null;
   private box: CaptionBox | null = null;
+  private style: CaptionStyle = DEFAULT_STYLE;
+  /** A translation is on screen: the box makes room for its rows ("2 + 2"). */
+  private translating = false;
   private drag: { kind: 'move' | 'resize'; x: number; y: number; start: CaptionBox; pointer: number } | null = null;
   private readonly onFullscreen = () => this.raise();
 
@@ -102,9 +106,14 @@ export class CaptionOverlay {
 
   /** Applies the user's style; takes effect immediately. */
   setStyle(style: CaptionStyle): void {
-    for (const [name, value] of Object.entries(styleVariables(style))) this.frame.style.setProperty(name, value);
-    this.frame.dataset.display = style.display;
+    this.style = style;
+    this.applyStyle();
     this.layout();
+  }
+
+  /** Rows, measure and text size for the current box and style (for tests and the controller). */
+  get layoutInfo(): CaptionLayout {
+    return captionLayout(this.outerBox(), !!this.rect, this.style, this.translating);
   }
 
   /** The user's saved placement for this site (null: the default spot). */
@@ -123,8 +132,7 @@ export class CaptionOverlay {
     s.setProperty('width', `${box.width}px`, 'important');
     s.setProperty('height', `${box.height}px`, 'important');
     // Scale with the video like TV captions; over the page use a steady readable size.
-    const size = rect ? clamp(box.height * 0.048, 14, 40) : clamp(window.innerHeight * 0.03, 16, 28);
-    this.frame.style.setProperty('--caption-auto-size', `${Math.round(size)}px`);
+    this.frame.style.setProperty('--caption-auto-size', `${this.layoutInfo.autoFontPx}px`);
     this.host.dataset.placement = rect ? 'video' : 'viewport';
     this.layout();
   }
@@ -170,6 +178,11 @@ export class CaptionOverlay {
       if (line.kind === 'final') this.announce(line);
     });
     this.panel.dataset.empty = String(lines.length === 0 || lines.every((l) => l.fading));
+    const translating = lines.some((l) => !!l.translation);
+    if (translating !== this.translating) {
+      this.translating = translating;
+      this.applyStyle();
+    }
     this.layout();
   }
 
@@ -186,6 +199,11 @@ export class CaptionOverlay {
 
   // ------------------------------------------------------------ internals
 
+  private applyStyle(): void {
+    for (const [name, value] of Object.entries(styleVariables(this.style, this.translating))) this.frame.style.setProperty(name, value);
+    this.frame.dataset.display = this.style.display;
+  }
+
   private outerBox(): Rect {
     return this.rect ?? { left: 0, top: 0, width: window.innerWidth, height: window.innerHeight };
   }
@@ -194,7 +212,7 @@ export class CaptionOverlay {
   private layout(): void {
     if (this.drag) return;
     const outer = this.outerBox();
-    const placement = this.placement ?? defaultPlacement(outer, !!this.rect);
+    const placement = this.placement ?? defaultPlacement(outer, !!this.rect, this.layoutInfo.measurePx);
     this.apply(resolvePlacement(outer, placement, this.minHeight()));
     this.markOverflow();
   }
@@ -316,7 +334,5 @@ function span(className: string): HTMLSpanElement {
   el.className = className;
   return el;
 }
-
-const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 
 const supportsPopover = (el: HTMLElement) => typeof el.showPopover === 'function';

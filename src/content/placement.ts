@@ -24,10 +24,13 @@ export interface CaptionBox {
 export const MIN_WIDTH_PX = 160;
 const MARGIN_PX = 4;
 
-/** The default: centred, clear of the native controls bar (about 50 px) over a video. */
-export function defaultPlacement(box: Rect, overVideo: boolean): Placement {
+/**
+ * The default: centred, clear of the native controls bar (about 50 px) over a video, and no
+ * wider than `measurePx` (a readable line length) when given.
+ */
+export function defaultPlacement(box: Rect, overVideo: boolean, measurePx = Infinity): Placement {
   const gap = overVideo ? Math.max(box.height * 0.1, 58) : 24;
-  const width = Math.min(0.88, Math.max(MIN_WIDTH_PX, Math.min(box.width * 0.8, 900)) / Math.max(1, box.width));
+  const width = Math.min(0.88, Math.max(MIN_WIDTH_PX, Math.min(box.width * 0.8, 900, measurePx)) / Math.max(1, box.width));
   return { cx: 0.5, bottom: Math.max(0, 1 - gap / Math.max(1, box.height)), width };
 }
 

@@ -1,5 +1,10 @@
-// Finds the video the captions belong to (the largest visible playing <video>) and reports
-// its on-screen rectangle whenever it moves: scroll, resize, layout changes, fullscreen.
+// Finds the video the captions belong to (the largest visible playing <video>, open shadow
+// roots included) and reports its on-screen rectangle whenever it moves: scroll, resize,
+// layout changes, fullscreen. It also reports the frame's video (area, playing) so the
+// background can pick the frame that shows the captions.
+
+import type { FrameVideo } from '../shared/messages.ts';
+import { deepFullscreenElement, findVideos } from './find-videos.ts';
 
 export interface Rect {
   left: number;
@@ -44,6 +49,8 @@ export function pickVideo<T>(candidates: VideoCandidate<T>[], vw: number, vh: nu
   return prev && visibleArea(prev.rect, vw, vh) >= MIN_AREA ? prev.video : null;
 }
 
+const MEDIA_EVENTS = ['play', 'playing', 'pause', 'ended', 'loadeddata', 'emptied'] as const;
+
 const isPlaying = (v: HTMLVideoElement) => !v.paused && !v.ended && v.readyState >= 2;
 
 const toRect = (r: DOMRect): Rect => ({ left: r.left, top: r.top, width: r.width, height: r.height });
@@ -66,13 +73,22 @@ export class VideoTracker {
     if (records.some((r) => [...r.addedNodes, ...r.removedNodes].some(holdsVideo))) this.schedule();
   });
 
-  constructor(private readonly onChange: (rect: Rect | null, video: HTMLVideoElement | null) => void) {}
+  /** Shadow roots listened on for media events (which do not cross the shadow boundary). */
+  private readonly roots = new Set<ShadowRoot>();
+
+  constructor(
+    private readonly onChange: (rect: Rect | null, video: HTMLVideoElement | null) => void,
+    private readonly onFrameVideo: (video: FrameVideo | null) => void = () => {},
+  ) {}
+
+  /** The target video's rect as last measured (null: no video, caption the viewport). */
+  get currentRect(): Rect | null {
+    return this.rect;
+  }
 
   start(): void {
     // Media events do not bubble, so listen in the capture phase for every video at once.
-    for (const type of ['play', 'playing', 'pause', 'ended', 'loadeddata', 'emptied']) {
-      document.addEventListener(type, this.onEvent, true);
-    }
+    for (const type of MEDIA_EVENTS) document.addEventListener(type, this.onEvent, true);
     window.addEventListener('scroll', this.onEvent, { capture: true, passive: true });
     window.addEventListener('resize', this.onEvent, { passive: true });
     document.addEventListener('fullscreenchange', this.onEvent);
@@ -86,9 +102,7 @@ export class VideoTracker {
   }
 
   stop(): void {
-    for (const type of ['play', 'playing', 'pause', 'ended', 'loadeddata', 'emptied']) {
-      document.removeEventListener(type, this.onEvent, true);
-    }
+    for (const type of MEDIA_EVENTS) document.removeEventListener(type, this.onEvent, true);
     window.removeEventListener('scroll', this.onEvent, { capture: true });
     window.removeEventListener('resize', this.onEvent);
     document.removeEventListener('fullscreenchange', this.onEvent);
@@ -96,6 +110,8 @@ export class VideoTracker {
     navigationApi()?.removeEventListener('navigatesuccess', this.onEvent);
     this.mutations.disconnect();
     clearInterval(this.poll);
+    for (const root of this.roots) for (const type of MEDIA_EVENTS) root.removeEventListener(type, this.onEvent, true);
+    this.roots.clear();
     cancelAnimationFrame(this.frame);
     this.frame = 0;
     this.resizeObserver.disconnect();
@@ -114,8 +130,13 @@ export class VideoTracker {
   }
 
   private update(): void {
-    const scope = document.fullscreenElement ?? document;
-    const videos = scope instanceof HTMLVideoElement ? [scope] : Array.from(scope.querySelectorAll('video'));
+    const scope = deepFullscreenElement(document) ?? document;
+    const { videos, shadowRoots } = findVideos(scope);
+    for (const root of shadowRoots) {
+      if (this.roots.has(root)) continue;
+      this.roots.add(root);
+      for (const type of MEDIA_EVENTS) root.addEventListener(type, this.onEvent, true);
+    }
     const candidates = videos.map((video) => ({ video, rect: toRect(video.getBoundingClientRect()), playing: isPlaying(video) }));
     const picked = pickVideo(candidates, window.innerWidth, window.innerHeight, this.video);
     if (picked !== this.video) {
@@ -124,6 +145,7 @@ export class VideoTracker {
       this.video = picked;
     }
     const rect = picked ? candidates.find((c) => c.video === picked)!.rect : null;
+    this.onFrameVideo(picked && rect ? { area: Math.round(visibleArea(rect, window.innerWidth, window.innerHeight)), playing: isPlaying(picked) } : null);
     if (this.reported && sameRect(rect, this.rect)) return;
     this.reported = true;
     this.rect = rect;

@@ -141,6 +141,19 @@ export function OptionsApp() {
             onChange={(hideAfterSeconds) => updateStyle({ hideAfterSeconds })}
           />
         </div>
+        <div class="field check">
+          <input
+            id="reading-mode"
+            type="checkbox"
+            checked={style.readingMode}
+            aria-describedby="reading-mode-hint"
+            onChange={(e) => updateStyle({ readingMode: e.currentTarget.checked })}
+          />
+          <label for="reading-mode">{t('readingMode')}</label>
+          <p id="reading-mode-hint" class="hint">
+            {t('readingModeHint')}
+          </p>
+        </div>
         <p id="contrast" class={contrast < MIN_CONTRAST ? 'field-error' : 'hint'} data-ratio={contrast.toFixed(2)} role="status">
           {contrast < MIN_CONTRAST ? t('contrastLow', contrast.toFixed(1)) : t('contrastOk', contrast.toFixed(1))}
         </p>

@@ -14,11 +14,16 @@ export interface CaptionStyle {
   backgroundColor: string;
   /** 0 (transparent) … 1 (opaque). */
   backgroundOpacity: number;
-  /** Caption lines kept on screen. */
+  /**
+   * Rendered rows of the original on screen (roll-up: the newest row at the bottom, older
+   * text scrolls up and out); a shown translation gets as many rows again under it.
+   */
   lines: number;
   display: CaptionDisplay;
   /** Captions hide after this many seconds without speech. */
   hideAfterSeconds: number;
+  /** Reading mode: only finished sentences, no changing partial text. */
+  readingMode: boolean;
 }
 
 export const DEFAULT_STYLE: CaptionStyle = {
@@ -27,9 +32,10 @@ export const DEFAULT_STYLE: CaptionStyle = {
   textColor: '#ffffff',
   backgroundColor: '#080808',
   backgroundOpacity: 0.8,
-  lines: 3,
+  lines: 2,
   display: 'both',
   hideAfterSeconds: 6,
+  readingMode: false,
 };
 
 export const LIMITS = {
@@ -72,6 +78,7 @@ export function normalizeStyle(raw: unknown): CaptionStyle {
     lines: Math.round(num(r.lines, LIMITS.lines, DEFAULT_STYLE.lines)),
     display: DISPLAYS.includes(r.display as CaptionDisplay) ? (r.display as CaptionDisplay) : DEFAULT_STYLE.display,
     hideAfterSeconds: Math.round(num(r.hideAfterSeconds, LIMITS.hideAfterSeconds, DEFAULT_STYLE.hideAfterSeconds)),
+    readingMode: r.readingMode === true,
   };
 }
 
@@ -113,14 +120,25 @@ export function worstCaseContrast(style: Pick<CaptionStyle, 'textColor' | 'backg
   return Math.min(contrastRatio(style.textColor, blend(0)), contrastRatio(style.textColor, blend(255)));
 }
 
-/** CSS custom properties the overlay reads. */
-export function styleVariables(style: CaptionStyle): Record<string, string> {
+/**
+ * Rendered rows the caption box holds: `lines` rows of text, plus as many again for the
+ * translation when one is shown under the original ("2 + 2"). Without a translation on
+ * screen the box never keeps room for one.
+ */
+export function captionRows(style: Pick<CaptionStyle, 'lines' | 'display'>, translating: boolean): { text: number; translation: number } {
+  return { text: style.lines, translation: translating && style.display === 'both' ? style.lines : 0 };
+}
+
+/** CSS custom properties the overlay reads (`translating`: a translation is on screen). */
+export function styleVariables(style: CaptionStyle, translating = false): Record<string, string> {
+  const rows = captionRows(style, translating);
   return {
     '--caption-font': FONT_STACKS[style.font],
     '--caption-scale': String(style.fontScale / 100),
     '--caption-color': style.textColor,
     '--caption-bg': rgba(style.backgroundColor, style.backgroundOpacity),
-    '--caption-rows': String(style.display === 'both' ? style.lines * 2 : style.lines),
+    '--caption-rows': String(rows.text),
+    '--caption-translation-rows': String(rows.translation),
   };
 }
 

@@ -42,6 +42,13 @@ export interface TranslationUpdate {
   provider: 'chrome' | 'server' | 'push';
 }
 
+/** A frame's captionable video, as its content script sees it (the background picks a frame). */
+export interface FrameVideo {
+  /** Visible area of the frame's chosen video in the frame's viewport (CSS px²). */
+  area: number;
+  playing: boolean;
+}
+
 /**
  * What the offscreen document reports about a tab's stream; merged into TabSessionState.
  * `null` clears a field (undefined would not survive structured cloning as a key).
@@ -84,7 +91,9 @@ export type BackgroundMessage =
   /** Content script: the caption position saved for my site (site from the sender). */
   | { to: 'background'; type: 'placement-get' }
   /** Content script: remember (null: forget) the caption position for my site. */
-  | { to: 'background'; type: 'placement-set'; placement: Placement | null };
+  | { to: 'background'; type: 'placement-set'; placement: Placement | null }
+  /** Content script (any frame): this frame's video changed; null: none (tab and frame come from the sender). */
+  | { to: 'background'; type: 'frame-video'; video: FrameVideo | null };
 
 // ---------------------------------------------------------------- to the offscreen document
 
@@ -102,7 +111,9 @@ export type ContentMessage =
   | { to: 'content'; type: 'caption'; caption: CaptionUpdate }
   | { to: 'content'; type: 'translation'; translation: TranslationUpdate }
   /** The site's caption position changed elsewhere (another tab, the options page). */
-  | { to: 'content'; type: 'placement'; placement: Placement | null };
+  | { to: 'content'; type: 'placement'; placement: Placement | null }
+  /** Whether this frame is now the one that shows the tab's captions (one overlay per tab). */
+  | { to: 'content'; type: 'caption-frame'; shows: boolean };
 
 // ---------------------------------------------------------------- to the popup
 
@@ -119,7 +130,7 @@ export type StartResult = { ok: true } | { ok: false; error: string };
 export interface ResponseMap {
   'background:start': StartResult;
   'background:stop': { ok: true };
-  'background:content-hello': { state: TabSessionState | null };
+  'background:content-hello': { state: TabSessionState | null; showsCaptions?: boolean };
   'background:placement-get': { placement: Placement | null };
   'background:placement-set': { ok: boolean };
   'offscreen:start': StartResult;
@@ -150,6 +161,11 @@ export function sendRuntime<M extends BackgroundMessage | OffscreenMessage | Pop
 /** chrome.tabs.sendMessage to a tab's top frame, with the response type of the request. */
 export function sendToTab<M extends ContentMessage>(tabId: number, msg: M): Promise<ResponseOf<M>> {
   return chrome.tabs.sendMessage(tabId, msg, { frameId: 0 }) as Promise<ResponseOf<M>>;
+}
+
+/** chrome.tabs.sendMessage to one frame of a tab, or to all its frames when frameId is undefined. */
+export function sendToFrame(tabId: number, frameId: number | undefined, msg: ContentMessage): Promise<unknown> {
+  return frameId === undefined ? chrome.tabs.sendMessage(tabId, msg) : chrome.tabs.sendMessage(tabId, msg, { frameId });
 }
 
 /**

@@ -42,6 +42,7 @@ const BACKGROUND_MESSAGES: { [T in BackgroundMessage['type']]: Extract<Backgroun
   'capture-ended': { to: 'background', type: 'capture-ended', tabId: 9, reason: 'x' },
   'placement-get': { to: 'background', type: 'placement-get' },
   'placement-set': { to: 'background', type: 'placement-set', placement: { cx: 0.5, bottom: 0.9, width: 0.6 } },
+  'frame-video': { to: 'background', type: 'frame-video', video: null },
 };
 const OFFSCREEN_MESSAGES: { [T in OffscreenMessage['type']]: Extract<OffscreenMessage, { type: T }> } = {
   start: { to: 'offscreen', type: 'start', tabId: 9, streamId: 's', settings: DEFAULT_SETTINGS },
@@ -60,6 +61,7 @@ const EXPECTED: Record<string, SenderKind> = {
   'background:capture-ended': 'offscreen',
   'background:placement-get': 'content',
   'background:placement-set': 'content',
+  'background:frame-video': 'content',
   'offscreen:start': 'page',
   'offscreen:stop': 'page',
   'offscreen:list': 'page',

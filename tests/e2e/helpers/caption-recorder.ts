@@ -1,7 +1,7 @@
 // Watches the overlay's shadow DOM from the page and records every change of every caption
 // line, with timestamps: the overlay only shows the last few lines, so the full transcript
 // (and whether partials came before finals) must be collected as it happens.
-import type { Page } from 'puppeteer-core';
+import type { Frame, Page } from 'puppeteer-core';
 
 export interface CaptionEvent {
   t: number;
@@ -16,8 +16,8 @@ declare global {
   }
 }
 
-/** Installs the recorder in the page's main world (the shadow root is open). */
-export async function installCaptionRecorder(page: Page): Promise<void> {
+/** Installs the recorder in the page's (or a frame's) main world (the shadow root is open). */
+export async function installCaptionRecorder(page: Page | Frame): Promise<void> {
   await page.evaluate(() => {
     const events: CaptionEvent[] = (window.__captionEvents = []);
     const last = new Map<string, string>();
@@ -46,7 +46,7 @@ export async function installCaptionRecorder(page: Page): Promise<void> {
   });
 }
 
-export function captionEvents(page: Page): Promise<CaptionEvent[]> {
+export function captionEvents(page: Page | Frame): Promise<CaptionEvent[]> {
   return page.evaluate(() => window.__captionEvents ?? []);
 }
 

@@ -91,7 +91,7 @@ export async function serveTestPage(track: SpeechTrack, title = 'Speech test pag
   };
 }
 
-function sendRange(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, type: string): void {
+export function sendRange(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, type: string): void {
   const m = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
   if (!m) {
     res.writeHead(200, { 'content-type': type, 'content-length': body.length, 'accept-ranges': 'bytes' }).end(body);
