@@ -25,6 +25,8 @@ export interface CaptionUpdate {
   end: number;
   /** Language of a final, when the server says. */
   language?: string;
+  /** Epoch ms when the caption's first and last audio sample were captured from the tab. */
+  capturedAt?: { start: number; end: number };
 }
 
 /**
