@@ -8,6 +8,7 @@ import { t } from '../shared/i18n.ts';
 import { isMessageFor, sendRuntime, type CaptionUpdate, type TranslationUpdate } from '../shared/messages.ts';
 import { describePhase, describeTransport, isActive, type TabSessionState } from '../shared/session-state.ts';
 import { CaptionModel } from './caption-model.ts';
+import { startMediaClock } from './media-clock.ts';
 import { CaptionOverlay, type StatusTone } from './overlay.ts';
 import { parsePlacement, placementKey, type Placement } from './placement.ts';
 import { VideoTracker } from './video-tracker.ts';
@@ -42,6 +43,7 @@ class CaptionController {
   }
 
   onState(state: TabSessionState | null): void {
+    mediaClock.setActive(!!state && isActive(state));
     clearTimeout(this.teardownTimer);
     clearInterval(this.countdown);
     if (state && isActive(state)) {
@@ -135,6 +137,8 @@ function statusFor(state: TabSessionState): [string | null, StatusTone] {
   }
 }
 
+/** The playing media's clock for the transcript's media times, while captioned. */
+const mediaClock = startMediaClock();
 const controller = new CaptionController();
 
 chrome.runtime.onMessage.addListener((msg: unknown) => {

@@ -114,6 +114,13 @@ export function mediaTimeOf(spans: readonly MediaSpan[], from: number, to: numbe
   };
 }
 
+/** A sample from a content script, checked (it runs in the page's process); null when malformed. */
+export function parseSample(raw: unknown): MediaSample | null {
+  const s = raw as Partial<MediaSample> | null;
+  if (!s || typeof s !== 'object' || ![s.at, s.time, s.rate].every(Number.isFinite) || typeof s.src !== 'string') return null;
+  return { at: s.at!, time: s.time!, rate: s.rate!, playing: s.playing === true, src: s.src.slice(0, 2048), live: s.live === true, seekable: s.seekable === true };
+}
+
 /** Accepts only well-formed spans from storage. */
 export function parseSpans(raw: unknown): MediaSpan[] {
   if (!Array.isArray(raw)) return [];

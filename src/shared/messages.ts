@@ -4,6 +4,7 @@
 // background); a receiver ignores anything not addressed to it. Only text travels here:
 // audio stays inside the offscreen document.
 
+import type { MediaSample } from './media-timeline.ts';
 import type { CaptionSettings } from './settings.ts';
 import type { TabSessionState } from './session-state.ts';
 
@@ -80,7 +81,9 @@ export type BackgroundMessage =
   /** Offscreen (or whoever translates): a translation of finals of a tab. */
   | { to: 'background'; type: 'translation'; tabId: number; translation: TranslationUpdate }
   /** Offscreen: a tab's capture ended by itself (tab closed, capture revoked). */
-  | { to: 'background'; type: 'capture-ended'; tabId: number; reason: string };
+  | { to: 'background'; type: 'capture-ended'; tabId: number; reason: string }
+  /** Content script: a reading of the playing media's clock (tab and frame come from the sender). */
+  | { to: 'background'; type: 'media-state'; sample: MediaSample };
 
 // ---------------------------------------------------------------- to the offscreen document
 
@@ -96,7 +99,9 @@ export type ContentMessage =
   /** The tab's session state; null when captioning is off. */
   | { to: 'content'; type: 'state'; state: TabSessionState | null }
   | { to: 'content'; type: 'caption'; caption: CaptionUpdate }
-  | { to: 'content'; type: 'translation'; translation: TranslationUpdate };
+  | { to: 'content'; type: 'translation'; translation: TranslationUpdate }
+  /** Transcript panel: play the media `src` of this frame from `time` (seconds of its own timeline). */
+  | { to: 'content'; type: 'seek'; src: string; time: number };
 
 // ---------------------------------------------------------------- to the popup
 
@@ -109,6 +114,9 @@ export type Receiver = ExtensionMessage['to'];
 
 export type StartResult = { ok: true } | { ok: false; error: string };
 
+/** Why a line of the transcript could not be played: a live stream, unseekable, or the media is gone. */
+export type SeekResult = { ok: true } | { ok: false; reason: 'live' | 'not-seekable' | 'no-media' };
+
 /** The answer each request gets; messages absent here are fire-and-forget. */
 export interface ResponseMap {
   'background:start': StartResult;
@@ -117,6 +125,7 @@ export interface ResponseMap {
   'offscreen:start': StartResult;
   'offscreen:stop': { ok: true };
   'offscreen:list': { tabIds: number[] };
+  'content:seek': SeekResult;
 }
 
 export type ResponseOf<M extends ExtensionMessage> = `${M['to']}:${M['type']}` extends keyof ResponseMap
