@@ -4,7 +4,7 @@
 // again when the transcript panel asks (`seek`).
 
 import type { MediaSample } from '../shared/media-timeline.ts';
-import type { SeekResult } from '../shared/messages.ts';
+import { sendRuntime, type SeekResult } from '../shared/messages.ts';
 
 /** Media events after which the clock is read again. */
 const EVENTS = ['play', 'playing', 'pause', 'seeking', 'seeked', 'ratechange', 'waiting', 'ended', 'emptied', 'loadedmetadata'];
@@ -113,7 +113,7 @@ export class MediaClock {
 /** Starts the clock reporter (inactive until captioning starts) and answers the panel's `seek`. */
 export function startMediaClock(): MediaClock {
   const clock = new MediaClock((sample) => {
-    chrome.runtime.sendMessage({ to: 'background', type: 'media-state', sample }).catch(() => {});
+    sendRuntime({ to: 'background', type: 'media-state', sample }).catch(() => {});
   });
   chrome.runtime.onMessage.addListener((msg: unknown, _sender, sendResponse: (r: SeekResult) => void) => {
     const m = msg as { to?: unknown; type?: unknown; src?: unknown; time?: unknown };

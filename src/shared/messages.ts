@@ -153,6 +153,11 @@ export function sendToTab<M extends ContentMessage>(tabId: number, msg: M): Prom
   return chrome.tabs.sendMessage(tabId, msg, { frameId: 0 }) as Promise<ResponseOf<M>>;
 }
 
+/** chrome.tabs.sendMessage to one frame of a tab (the one holding a video), with the response type. */
+export function sendToFrame<M extends ContentMessage>(tabId: number, frameId: number, msg: M): Promise<ResponseOf<M>> {
+  return chrome.tabs.sendMessage(tabId, msg, { frameId }) as Promise<ResponseOf<M>>;
+}
+
 /**
  * Adapts an async handler to chrome.runtime.onMessage: answers through sendResponse and
  * keeps the channel open only for messages the handler claims.

@@ -3,15 +3,14 @@
 
 import { t } from '../shared/i18n.ts';
 import type { MediaTime } from '../shared/media-timeline.ts';
-import type { ContentMessage, SeekResult } from '../shared/messages.ts';
+import { sendToFrame, type SeekResult } from '../shared/messages.ts';
 
 /** Seeks; resolves with null when done, else the message to show (live stream, gone, …). */
 export async function seekToLine(tabId: number, media: MediaTime): Promise<string | null> {
   if (media.live) return t('seekLive');
-  const msg: ContentMessage = { to: 'content', type: 'seek', src: media.src, time: media.start };
   let res: SeekResult | undefined;
   try {
-    res = (await chrome.tabs.sendMessage(tabId, msg, { frameId: media.frameId })) as SeekResult | undefined;
+    res = await sendToFrame(tabId, media.frameId, { to: 'content', type: 'seek', src: media.src, time: media.start });
   } catch (err) {
     return t('seekFailed', (err as Error).message);
   }
