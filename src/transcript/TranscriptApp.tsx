@@ -139,24 +139,26 @@ function Entry({ entry, content, onSeek }: { entry: TranscriptEntry; content: Ex
   const onClick = seek ? () => !getSelection()?.toString() && seek() : undefined;
   return (
     <li class={seek ? 'entry seekable' : 'entry'} data-id={entry.id} data-media-start={media?.start} onClick={onClick}>
-      {media ? (
-        <button
-          class="stamp seek"
-          type="button"
-          dir="ltr"
-          aria-label={t('playFrom', formatTimestamp(media.start, '.').slice(0, 8))}
-          onClick={(e) => {
-            e.stopPropagation();
-            seek?.();
-          }}
-        >
-          {formatTimestamp(media.start, '.').slice(0, 8)}
-        </button>
-      ) : (
+      <div class="when">
         <time class="stamp" dir="ltr">
           {formatTimestamp(entry.start, '.').slice(0, 8)}
         </time>
-      )}
+        {media && (
+          <button
+            class="seek"
+            type="button"
+            dir="ltr"
+            aria-label={t('playFrom', formatTimestamp(media.start, '.').slice(0, 8))}
+            title={t('playFrom', formatTimestamp(media.start, '.').slice(0, 8))}
+            onClick={(e) => {
+              e.stopPropagation();
+              seek?.();
+            }}
+          >
+            ▶ {formatTimestamp(media.start, '.').slice(0, 8)}
+          </button>
+        )}
+      </div>
       <div class="texts">
         {(content !== 'translation' || !entry.translation) && (
           <p class="original" dir="auto" lang={entry.language}>
