@@ -87,6 +87,9 @@ listen('background', guardSenders(BACKGROUND_SENDERS, () => chrome.runtime.id, (
     case 'translation':
       void ready.then(() => manager.onTranslation(msg.tabId, msg.translation));
       return undefined;
+    case 'media-state':
+      if (sender.tab?.id !== undefined) void ready.then(() => manager.onMediaState(sender.tab!.id!, sender.frameId ?? 0, msg.sample));
+      return undefined;
     case 'capture-ended':
       void ready.then(() => manager.onCaptureEnded(msg.tabId, msg.reason));
       return undefined;

@@ -25,6 +25,7 @@ export const BACKGROUND_SENDERS: { readonly [T in BackgroundMessage['type']]: re
   'placement-get': ['content'], // only its own site's key, from sender.origin
   'placement-set': ['content'],
   'frame-video': ['content'],
+  'media-state': ['content'],
 };
 
 /** The offscreen document takes orders only from the service worker (an extension page). */

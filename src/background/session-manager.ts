@@ -12,6 +12,7 @@ import type {
   StartResult,
   TranslationUpdate,
 } from '../shared/messages.ts';
+import { parseSample } from '../shared/media-timeline.ts';
 import { isActive, type TabSessionState } from '../shared/session-state.ts';
 import type { CaptionSettings } from '../shared/settings.ts';
 import type { SessionStore } from './session-store.ts';
@@ -107,6 +108,13 @@ export class SessionManager {
   async onTranslation(tabId: number, translation: TranslationUpdate): Promise<void> {
     void this.deps.toTab(tabId, { to: 'content', type: 'translation', translation });
     await this.deps.transcripts?.onTranslation(tabId, translation);
+  }
+
+  /** A reading of the playing media's clock from a frame of a captioned tab: the transcript's media times. */
+  async onMediaState(tabId: number, frameId: number, raw: unknown): Promise<void> {
+    const sample = parseSample(raw);
+    if (!sample || !isActive(this.deps.store.get(tabId))) return;
+    await this.deps.transcripts?.onMediaSample(tabId, sample, frameId);
   }
 
   /** Keyboard shortcut: Stop when the tab is captioned, else Start with the saved settings. */

@@ -4,7 +4,9 @@
 // be exported after Stop) or until the tab closes.
 
 import type { CaptionUpdate, TranslationUpdate } from '../shared/messages.ts';
+import type { MediaSample } from '../shared/media-timeline.ts';
 import { addFinal, addTranslation, emptyTranscript, parseTranscript, transcriptKey, type Transcript } from '../shared/transcript.ts';
+import { addMediaSample, placeOnMedia, spanCount } from '../shared/transcript-media.ts';
 import type { SessionStorage } from './session-store.ts';
 
 export class TranscriptStore {
@@ -22,8 +24,19 @@ export class TranscriptStore {
     if (caption.kind !== 'final') return;
     const t = await this.get(tabId);
     if (!t) return;
-    const next = addFinal(t, caption, now);
+    const next = placeOnMedia(addFinal(t, caption, now), caption);
     if (next !== t) await this.save(next);
+  }
+
+  /** A reading of the playing media's clock: stored when it starts a span (a seek, a pause…). */
+  async onMediaSample(tabId: number, sample: MediaSample, frameId: number): Promise<void> {
+    const t = await this.get(tabId);
+    if (!t) return;
+    const next = addMediaSample(t, sample, frameId);
+    if (next === t) return;
+    // A refined reading of the same span is kept in memory only: it travels with the next write.
+    if (spanCount(next) === spanCount(t)) this.transcripts.set(tabId, next);
+    else await this.save(next);
   }
 
   async onTranslation(tabId: number, translation: TranslationUpdate): Promise<void> {

@@ -12,6 +12,7 @@ import { isMessageFor, sendRuntime, type CaptionUpdate, type TranslationUpdate }
 import { describePhase, describeTransport, isActive, type TabSessionState } from '../shared/session-state.ts';
 import { CaptionModel } from './caption-model.ts';
 import { FrameReporter } from './frame-reporter.ts';
+import { startMediaClock } from './media-clock.ts';
 import { CaptionOverlay, type StatusTone } from './overlay.ts';
 import { parsePlacement, type Placement } from './placement.ts';
 import { VideoTracker } from './video-tracker.ts';
@@ -51,6 +52,7 @@ class CaptionController {
 
   onState(state: TabSessionState | null): void {
     this.state = state;
+    mediaClock.setActive(!!state && isActive(state));
     clearTimeout(this.teardownTimer);
     clearInterval(this.countdown);
     if (state && isActive(state)) this.track();
@@ -193,6 +195,8 @@ function statusFor(state: TabSessionState): [string | null, StatusTone] {
   }
 }
 
+/** The playing media's clock for the transcript's media times, while captioned. */
+const mediaClock = startMediaClock();
 const controller = new CaptionController();
 // A frame going away (navigation, iframe removed) stops reporting its video at once.
 addEventListener('pagehide', () => controller.onPageHide());

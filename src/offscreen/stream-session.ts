@@ -39,7 +39,8 @@ export type StreamEvent =
   | { type: 'state'; state: StreamState; attempt?: number; retryInMs?: number; reason?: string }
   /** The server accepted the session. `legacy`: a server of the original design (no `ready`). */
   | { type: 'ready'; legacy: boolean; engine: string; model: string; notice?: string; resumed?: boolean; translation?: string; encoding?: AudioEncoding }
-  | { type: 'caption'; caption: CaptionUpdate }
+  /** `samples`: the caption's audio as [first, end) absolute samples of the capture (sample 0 = first captured). */
+  | { type: 'caption'; caption: CaptionUpdate; samples?: [number, number] }
   /** The server's translation of the final with caption id `id` (same id scheme as captions). */
   | { type: 'translation'; id: string; text: string; language: string }
   /** A non-fatal server error: the session goes on. */
@@ -579,6 +580,7 @@ export class StreamSession {
     this.emit({
       type: 'caption',
       caption: { kind, id: `${s.epoch}:${segmentId}`, segmentId, text, start, end, ...(language ? { language } : {}) },
+      samples: [s.base + Math.round(start * RATE), s.base + Math.round(end * RATE)],
     });
   }
 
@@ -818,6 +820,7 @@ export class StreamSession {
             end: c.end / RATE,
             ...(c.answer!.language ? { language: c.answer!.language } : {}),
           },
+          samples: [c.start, c.end],
         });
       }
       this.log.ack(c.end);

@@ -7,6 +7,7 @@ import type { AudioEncoding } from '../shared/protocol.ts';
 import type { CaptionSettings } from '../shared/settings.ts';
 import type { SessionPhase, TransportMode } from '../shared/session-state.ts';
 import { startCaptureGraph, type CaptureGraph } from './audio/capture-graph.ts';
+import { CaptureClock } from './capture-clock.ts';
 import { OpusPacketEncoder, opusSupported } from './audio/opus-encoder.ts';
 // Vite bundles the worklet as its own module file and gives us its URL for addModule().
 import processorUrl from './audio/capture-processor.ts?worker&url';
@@ -52,6 +53,8 @@ export class TabPipeline {
   /** Last transport status sent, so the background hears only changes. */
   private lastStatus = '';
   private translator: CaptionTranslator | null = null;
+  /** When each captured sample was heard, for the transcript's media times. */
+  private readonly clock = new CaptureClock();
 
   constructor(
     readonly tabId: number,
@@ -90,6 +93,7 @@ export class TabPipeline {
         new URL(processorUrl, location.href).href,
         (pcm) => {
           this.framesCaptured++;
+          this.clock.frame(pcm.byteLength >> 1, Date.now());
           session.sendAudio(pcm);
         },
         (rms) => {
@@ -181,10 +185,13 @@ export class TabPipeline {
         if (e.translation) this.translator?.expectPushes();
         else this.translator?.stopExpectingPushes('This server does not translate; translating here instead.');
         break;
-      case 'caption':
-        this.report({ to: 'background', type: 'caption', tabId: this.tabId, caption: e.caption });
+      case 'caption': {
+        const capturedAt = e.caption.kind === 'final' ? this.clock.stamp(e.samples) : undefined;
+        const caption = capturedAt ? { ...e.caption, capturedAt } : e.caption;
+        this.report({ to: 'background', type: 'caption', tabId: this.tabId, caption });
         this.translator?.addCaption(e.caption);
         break;
+      }
       case 'translation':
         this.translator?.addPushed(e.id, e.text, e.language);
         break;

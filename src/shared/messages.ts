@@ -5,6 +5,7 @@
 // audio stays inside the offscreen document.
 
 import type { Placement } from '../content/placement.ts';
+import type { MediaSample } from './media-timeline.ts';
 import type { CaptionSettings } from './settings.ts';
 import type { TabSessionState } from './session-state.ts';
 
@@ -26,6 +27,8 @@ export interface CaptionUpdate {
   end: number;
   /** Language of a final, when the server says. */
   language?: string;
+  /** Epoch ms when the caption's first and last audio sample were captured from the tab. */
+  capturedAt?: { start: number; end: number };
 }
 
 /**
@@ -93,7 +96,9 @@ export type BackgroundMessage =
   /** Content script: remember (null: forget) the caption position for my site. */
   | { to: 'background'; type: 'placement-set'; placement: Placement | null }
   /** Content script (any frame): this frame's video changed; null: none (tab and frame come from the sender). */
-  | { to: 'background'; type: 'frame-video'; video: FrameVideo | null };
+  | { to: 'background'; type: 'frame-video'; video: FrameVideo | null }
+  /** Content script: a reading of the playing media's clock (tab and frame come from the sender). */
+  | { to: 'background'; type: 'media-state'; sample: MediaSample };
 
 // ---------------------------------------------------------------- to the offscreen document
 
@@ -113,7 +118,9 @@ export type ContentMessage =
   /** The site's caption position changed elsewhere (another tab, the options page). */
   | { to: 'content'; type: 'placement'; placement: Placement | null }
   /** Whether this frame is now the one that shows the tab's captions (one overlay per tab). */
-  | { to: 'content'; type: 'caption-frame'; shows: boolean };
+  | { to: 'content'; type: 'caption-frame'; shows: boolean }
+  /** Transcript panel: play the media `src` of this frame from `time` (seconds of its own timeline). */
+  | { to: 'content'; type: 'seek'; src: string; time: number };
 
 // ---------------------------------------------------------------- to the popup
 
@@ -126,6 +133,9 @@ export type Receiver = ExtensionMessage['to'];
 
 export type StartResult = { ok: true } | { ok: false; error: string };
 
+/** Why a line of the transcript could not be played: a live stream, unseekable, or the media is gone. */
+export type SeekResult = { ok: true } | { ok: false; reason: 'live' | 'not-seekable' | 'no-media' };
+
 /** The answer each request gets; messages absent here are fire-and-forget. */
 export interface ResponseMap {
   'background:start': StartResult;
@@ -136,6 +146,7 @@ export interface ResponseMap {
   'offscreen:start': StartResult;
   'offscreen:stop': { ok: true };
   'offscreen:list': { tabIds: number[] };
+  'content:seek': SeekResult;
 }
 
 export type ResponseOf<M extends ExtensionMessage> = `${M['to']}:${M['type']}` extends keyof ResponseMap
@@ -164,8 +175,8 @@ export function sendToTab<M extends ContentMessage>(tabId: number, msg: M): Prom
 }
 
 /** chrome.tabs.sendMessage to one frame of a tab, or to all its frames when frameId is undefined. */
-export function sendToFrame(tabId: number, frameId: number | undefined, msg: ContentMessage): Promise<unknown> {
-  return frameId === undefined ? chrome.tabs.sendMessage(tabId, msg) : chrome.tabs.sendMessage(tabId, msg, { frameId });
+export function sendToFrame<M extends ContentMessage>(tabId: number, frameId: number | undefined, msg: M): Promise<ResponseOf<M>> {
+  return (frameId === undefined ? chrome.tabs.sendMessage(tabId, msg) : chrome.tabs.sendMessage(tabId, msg, { frameId })) as Promise<ResponseOf<M>>;
 }
 
 /**

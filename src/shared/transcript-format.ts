@@ -87,10 +87,35 @@ export function formatTranscript(entries: readonly TranscriptEntry[], format: Ex
   }
 }
 
+/**
+ * The entries heard from one video, timed on that video's own timeline: the video of the last
+ * entry that has media times (`src` picks another). What was heard twice (after a seek back)
+ * is kept once, as first heard; cues are in video order and do not overlap.
+ */
+export function videoEntries(entries: readonly TranscriptEntry[], src?: string): TranscriptEntry[] {
+  const source = src ?? entries.filter((e) => e.media).at(-1)?.media?.src;
+  const kept: TranscriptEntry[] = [];
+  for (const e of entries) {
+    const m = e.media;
+    if (!m || m.src !== source) continue;
+    const length = Math.max(m.end - m.start, 0.001);
+    const overlapped = kept.some((k) => Math.min(k.end, m.end) - Math.max(k.start, m.start) > length / 2);
+    if (!overlapped) kept.push({ ...e, start: m.start, end: m.end });
+  }
+  kept.sort((a, b) => a.start - b.start);
+  return kept.map((e, i) => (i + 1 < kept.length && e.end > kept[i + 1].start ? { ...e, end: Math.max(e.start, kept[i + 1].start) } : e));
+}
+
+/** Subtitles for the video the transcript was heard from (SRT or WebVTT on its own timeline). */
+export function formatVideoSubtitles(entries: readonly TranscriptEntry[], format: 'srt' | 'vtt', content: ExportContent): string {
+  const list = videoEntries(entries);
+  return format === 'srt' ? toSrt(list, content) : toVtt(list, content);
+}
+
 export const MIME_TYPES: Record<ExportFormat, string> = { srt: 'application/x-subrip', vtt: 'text/vtt', txt: 'text/plain' };
 
-/** A file name safe on every OS: `captions-<title>-<date>.<ext>`. */
-export function exportFileName(title: string | undefined, startedAt: number, format: ExportFormat): string {
+/** A file name safe on every OS: `captions-<title>-<date>.<ext>` (`video-subtitles-…` for the video's own timeline). */
+export function exportFileName(title: string | undefined, startedAt: number, format: ExportFormat, prefix = 'captions'): string {
   const slug = (title ?? '')
     .normalize('NFKD')
     .replace(/[^\p{L}\p{N}]+/gu, '-')
@@ -98,7 +123,7 @@ export function exportFileName(title: string | undefined, startedAt: number, for
     .slice(0, 60);
   const d = new Date(startedAt);
   const date = `${d.getFullYear()}-${pad(d.getMonth() + 1, 2)}-${pad(d.getDate(), 2)}_${pad(d.getHours(), 2)}${pad(d.getMinutes(), 2)}`;
-  return `captions-${slug ? `${slug}-` : ''}${date}.${format}`;
+  return `${prefix}-${slug ? `${slug}-` : ''}${date}.${format}`;
 }
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');

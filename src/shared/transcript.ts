@@ -2,6 +2,7 @@
 // the translations that cover them. The background keeps one per tab in
 // chrome.storage.session, so it outlives the popup and service-worker restarts.
 
+import { parseSpans, type MediaSpan, type MediaTime } from './media-timeline.ts';
 import type { CaptionUpdate, TranslationUpdate } from './messages.ts';
 
 export interface TranscriptEntry {
@@ -15,6 +16,8 @@ export interface TranscriptEntry {
   /** Translation shown under this entry (a translation covering several finals sits on the first). */
   translation?: string;
   translationLanguage?: string;
+  /** Where it was heard on the playing media's own timeline (see transcript-media.ts). */
+  media?: MediaTime;
 }
 
 export interface Transcript {
@@ -30,6 +33,8 @@ export interface Transcript {
    * their clocks on every (re)connection, so each connection is anchored once, at its first final.
    */
   offsets: Record<string, number>;
+  /** The playing media's clock over the session, as spans (see media-timeline.ts). */
+  media?: MediaSpan[];
 }
 
 /** Bounds memory and storage on very long sessions (about 10 hours of speech). */
@@ -50,8 +55,9 @@ export function addFinal(t: Transcript, caption: CaptionUpdate, arrivedAt: numbe
   const conn = connectionOf(caption.id);
   const offsets = { ...t.offsets };
   if (!(conn in offsets)) {
-    // The final arrives just after its audio ended: session time of its end ≈ arrival time.
-    const sessionEnd = Math.max(0, (arrivedAt - t.startedAt) / 1000);
+    // When its audio was captured, if the offscreen document says; else the final arrives just
+    // after its audio ended: session time of its end ≈ arrival time.
+    const sessionEnd = Math.max(0, ((caption.capturedAt?.end ?? arrivedAt) - t.startedAt) / 1000);
     offsets[conn] = Math.max(0, sessionEnd - caption.end);
   }
   const base = offsets[conn];
@@ -60,6 +66,7 @@ export function addFinal(t: Transcript, caption: CaptionUpdate, arrivedAt: numbe
   const entry: TranscriptEntry = { id: caption.id, start, end, text, ...(caption.language ? { language: caption.language } : {}) };
   const old = t.entries.find((e) => e.id === caption.id);
   if (old?.translation) Object.assign(entry, { translation: old.translation, translationLanguage: old.translationLanguage });
+  if (old?.media) entry.media = old.media;
   entries.push(entry);
   entries.sort((a, b) => a.start - b.start);
   if (entries.length > MAX_ENTRIES) entries.splice(0, entries.length - MAX_ENTRIES);
@@ -102,11 +109,23 @@ export function parseTranscript(raw: unknown): Transcript | null {
   if (typeof raw !== 'object' || raw === null) return null;
   const r = raw as Partial<Transcript>;
   if (typeof r.tabId !== 'number' || typeof r.startedAt !== 'number' || !Array.isArray(r.entries)) return null;
-  const entries = r.entries.filter(
-    (e): e is TranscriptEntry =>
-      !!e && typeof e.id === 'string' && typeof e.text === 'string' && Number.isFinite(e.start) && Number.isFinite(e.end),
-  );
-  return { ...(r as Transcript), entries, offsets: typeof r.offsets === 'object' && r.offsets ? r.offsets : {} };
+  const entries = r.entries
+    .filter(
+      (e): e is TranscriptEntry =>
+        !!e && typeof e.id === 'string' && typeof e.text === 'string' && Number.isFinite(e.start) && Number.isFinite(e.end),
+    )
+    .map((e) => (e.media === undefined || validMediaTime(e.media) ? e : { ...e, media: undefined }));
+  return {
+    ...(r as Transcript),
+    entries,
+    offsets: typeof r.offsets === 'object' && r.offsets ? r.offsets : {},
+    ...(r.media !== undefined ? { media: parseSpans(r.media) } : {}),
+  };
+}
+
+function validMediaTime(m: unknown): m is MediaTime {
+  const x = m as Partial<MediaTime> | null;
+  return !!x && Number.isFinite(x.start) && Number.isFinite(x.end) && typeof x.src === 'string' && Number.isFinite(x.frameId);
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;

@@ -1,5 +1,7 @@
 // The transcript panel (Chrome side panel, or a tab): the session's full text with timestamps,
-// original and translation, search, copy and export as SRT, WebVTT or plain text.
+// original and translation, search, copy and export as SRT, WebVTT or plain text; lines heard
+// from a video show the video's own time, play it from there on a click, and export as
+// subtitles for that video.
 
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { t } from '../shared/i18n.ts';
@@ -8,11 +10,13 @@ import {
   exportFileName,
   formatTimestamp,
   formatTranscript,
+  formatVideoSubtitles,
   MIME_TYPES,
   type ExportContent,
   type ExportFormat,
 } from '../shared/transcript-format.ts';
 import { downloadText } from './download.ts';
+import { seekToLine } from './seek.ts';
 import { useTranscript, useTranscriptTab } from './use-transcript.ts';
 
 const FORMATS: { format: ExportFormat; label: () => string }[] = [
@@ -31,6 +35,7 @@ export function TranscriptApp() {
   const entries = transcript?.entries ?? [];
   const shown = useMemo(() => searchTranscript(entries, query), [entries, query]);
   const hasTranslation = entries.some((e) => e.translation);
+  const hasMedia = entries.some((e) => e.media);
 
   // Follow the newest line while the user is not searching (like a chat log).
   useEffect(() => {
@@ -47,11 +52,12 @@ export function TranscriptApp() {
     }
   };
 
-  const save = async (format: ExportFormat) => {
+  const save = async (format: ExportFormat, video = false) => {
     if (!transcript) return;
-    const name = exportFileName(transcript.title, transcript.startedAt, format);
+    const name = exportFileName(transcript.title, transcript.startedAt, format, video ? 'video-subtitles' : 'captions');
+    const text = video && format !== 'txt' ? formatVideoSubtitles(transcript.entries, format, content) : formatTranscript(transcript.entries, format, content);
     try {
-      await downloadText(formatTranscript(transcript.entries, format, content), name, MIME_TYPES[format]);
+      await downloadText(text, name, MIME_TYPES[format]);
       setNotice({ text: t('exported', name), error: false });
     } catch (err) {
       setNotice({ text: t('exportFailed', (err as Error).message), error: true });
@@ -91,6 +97,18 @@ export function TranscriptApp() {
             </button>
           ))}
         </div>
+        {hasMedia && (
+          <div class="buttons" role="group" aria-label={t('videoSubtitlesLabel')}>
+            <span class="group-label">{t('videoSubtitlesLabel')}</span>
+            <button id="export-video-srt" type="button" onClick={() => void save('srt', true)}>
+              {t('exportVideoSrt')}
+            </button>
+            <button id="export-video-vtt" type="button" onClick={() => void save('vtt', true)}>
+              {t('exportVideoVtt')}
+            </button>
+          </div>
+        )}
+        {hasMedia && <p class="hint">{t('videoTimesHint')}</p>}
         {notice && (
           <p id="notice" class={notice.error ? 'field-error' : 'hint'} role={notice.error ? 'alert' : 'status'}>
             {notice.text}
@@ -106,7 +124,7 @@ export function TranscriptApp() {
       ) : (
         <ol id="entries" class="entries" ref={listRef}>
           {shown.map((e) => (
-            <Entry key={e.id} entry={e} content={content} />
+            <Entry key={e.id} entry={e} content={content} onSeek={tabId ? (m) => void seekToLine(tabId, m).then((msg) => setNotice(msg ? { text: msg, error: true } : null)) : undefined} />
           ))}
         </ol>
       )}
@@ -114,12 +132,33 @@ export function TranscriptApp() {
   );
 }
 
-function Entry({ entry, content }: { entry: TranscriptEntry; content: ExportContent }) {
+function Entry({ entry, content, onSeek }: { entry: TranscriptEntry; content: ExportContent; onSeek?: (m: NonNullable<TranscriptEntry['media']>) => void }) {
+  const media = entry.media;
+  const seek = media && onSeek ? () => onSeek(media) : undefined;
+  // A click anywhere on the line plays it, unless the user is selecting its text.
+  const onClick = seek ? () => !getSelection()?.toString() && seek() : undefined;
   return (
-    <li class="entry" data-id={entry.id}>
-      <time class="stamp" dir="ltr">
-        {formatTimestamp(entry.start, '.').slice(0, 8)}
-      </time>
+    <li class={seek ? 'entry seekable' : 'entry'} data-id={entry.id} data-media-start={media?.start} onClick={onClick}>
+      <div class="when">
+        <time class="stamp" dir="ltr">
+          {formatTimestamp(entry.start, '.').slice(0, 8)}
+        </time>
+        {media && (
+          <button
+            class="seek"
+            type="button"
+            dir="ltr"
+            aria-label={t('playFrom', formatTimestamp(media.start, '.').slice(0, 8))}
+            title={t('playFrom', formatTimestamp(media.start, '.').slice(0, 8))}
+            onClick={(e) => {
+              e.stopPropagation();
+              seek?.();
+            }}
+          >
+            ▶ {formatTimestamp(media.start, '.').slice(0, 8)}
+          </button>
+        )}
+      </div>
       <div class="texts">
         {(content !== 'translation' || !entry.translation) && (
           <p class="original" dir="auto" lang={entry.language}>

@@ -61,7 +61,7 @@ describe('resuming a dropped connection', () => {
   });
 
   it('after a server restart (resume_failed) starts a new session fed from the end of the last final', async () => {
-    const { session, captions } = makeSession();
+    const { session, captions, of } = makeSession();
     let sessions = 0;
     srv.onText = (socket, msg) => {
       if (msg.type !== 'init') return;
@@ -87,6 +87,13 @@ describe('resuming a dropped connection', () => {
       ['partial', '1:1', 'tw'],
       ['final', '1:1', ''], // the old session's open partial goes away: its words come again below
       ['final', '2:0', 'two three'],
+    ]);
+    // Each caption's audio on the capture's own timeline: the new session starts at sample 1600.
+    expect(of('caption').map((e) => e.samples)).toEqual([
+      [0, 1600],
+      [1600, 4800],
+      [0, 0],
+      [1600, 4800],
     ]);
     expect(session.unconfirmedSeconds).toBeCloseTo(0);
   });

@@ -43,6 +43,7 @@ const BACKGROUND_MESSAGES: { [T in BackgroundMessage['type']]: Extract<Backgroun
   'placement-get': { to: 'background', type: 'placement-get' },
   'placement-set': { to: 'background', type: 'placement-set', placement: { cx: 0.5, bottom: 0.9, width: 0.6 } },
   'frame-video': { to: 'background', type: 'frame-video', video: null },
+  'media-state': { to: 'background', type: 'media-state', sample: { at: 1, time: 2, rate: 1, playing: true, src: 'https://video.example/a.mp4', live: false, seekable: true } },
 };
 const OFFSCREEN_MESSAGES: { [T in OffscreenMessage['type']]: Extract<OffscreenMessage, { type: T }> } = {
   start: { to: 'offscreen', type: 'start', tabId: 9, streamId: 's', settings: DEFAULT_SETTINGS },
@@ -62,6 +63,7 @@ const EXPECTED: Record<string, SenderKind> = {
   'background:placement-get': 'content',
   'background:placement-set': 'content',
   'background:frame-video': 'content',
+  'background:media-state': 'content',
   'offscreen:start': 'page',
   'offscreen:stop': 'page',
   'offscreen:list': 'page',

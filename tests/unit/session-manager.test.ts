@@ -211,4 +211,16 @@ describe('SessionManager: shortcut, translations, transcript', () => {
     await t.manager.onTabRemoved(4);
     expect(data['transcript:4']).toBeUndefined();
   });
+
+  it('keeps media clock readings of a captioned tab only, and only well-formed ones', async () => {
+    const t = setup();
+    const seen: unknown[] = [];
+    t.deps.transcripts = { begin: async () => {}, onMediaSample: async (...args: unknown[]) => void seen.push(args) } as unknown as TranscriptStore;
+    const sample = { at: 1000, time: 3, rate: 1, playing: true, src: 'v.mp4', live: false, seekable: true };
+    await t.manager.onMediaState(4, 0, sample); // no session yet
+    await t.manager.start(4, DEFAULT_SETTINGS);
+    await t.manager.onMediaState(4, 2, { ...sample, time: 'x' });
+    await t.manager.onMediaState(4, 2, sample);
+    expect(seen).toEqual([[4, sample, 2]]);
+  });
 });

@@ -36,6 +36,25 @@ describe('TranscriptStore', () => {
     expect(storage.data['transcript:5']).toBeUndefined();
   });
 
+  it('keeps the media clock: a write per new span only; finals with capture times get media times', async () => {
+    const storage = memory();
+    let writes = 0;
+    const counting = { ...storage, set: async (items: Record<string, unknown>) => (writes++, storage.set(items)) };
+    const store = new TranscriptStore(counting);
+    await store.begin(5, 10_000);
+    writes = 0;
+    const reading = (at: number, time: number) => ({ at, time, rate: 1, playing: true, src: 'v.mp4', live: false, seekable: true });
+    await store.onMediaSample(5, reading(10_000, 40), 0);
+    for (let k = 1; k <= 5; k++) await store.onMediaSample(5, reading(10_000 + k * 1000, 40 + k), 0); // steady: memory only
+    expect(writes).toBe(1);
+    await store.onMediaSample(5, reading(16_000, 20), 0); // the user seeks back
+    expect(writes).toBe(2);
+    await store.onCaption(5, { ...fin('a:0', 6.5, 8, 'After the seek.'), capturedAt: { start: 16_500, end: 18_000 } }, 18_700);
+    const saved = parseTranscript(storage.data['transcript:5'])!;
+    expect(saved.media).toHaveLength(2);
+    expect(saved.entries[0]).toMatchObject({ start: 6.5, end: 8, media: { start: 20.5, end: 22, src: 'v.mp4', frameId: 0 } });
+  });
+
   it('does nothing for a tab without a session', async () => {
     const storage = memory();
     const store = new TranscriptStore(storage);
