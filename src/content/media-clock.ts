@@ -5,6 +5,7 @@
 
 import type { MediaSample } from '../shared/media-timeline.ts';
 import { sendRuntime, type SeekResult } from '../shared/messages.ts';
+import { findVideos } from './find-videos.ts';
 
 /** Media events after which the clock is read again. */
 const EVENTS = ['play', 'playing', 'pause', 'seeking', 'seeked', 'ratechange', 'waiting', 'ended', 'emptied', 'loadedmetadata'];
@@ -87,13 +88,21 @@ export class MediaClock {
 
   /** Plays the media `src` from `time` (the transcript panel's click). */
   seek(src: string, time: number): SeekResult {
-    const all = Array.from(this.doc.querySelectorAll<HTMLMediaElement>('video, audio'));
+    const all = this.media();
     return seekMedia(all.find((m) => m.currentSrc === src) ?? null, time);
+  }
+
+  /** The document's media, and the videos of open shadow roots (web-component players; their
+   * events do not reach the document, so the heartbeat picks up their seeks within a second). */
+  private media(): HTMLMediaElement[] {
+    const all = new Set<HTMLMediaElement>(this.doc.querySelectorAll<HTMLMediaElement>('video, audio'));
+    for (const v of findVideos(this.doc).videos) all.add(v);
+    return [...all];
   }
 
   private beat(): void {
     if (!this.current || !this.current.isConnected || !advancing(this.current)) {
-      const all = Array.from(this.doc.querySelectorAll<HTMLMediaElement>('video, audio'));
+      const all = this.media();
       const next = all.find(audible) ?? all.find(advancing);
       if (next) this.current = next;
     }
