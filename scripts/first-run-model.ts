@@ -14,9 +14,9 @@ import {
 
 /**
  * Fewest cores on which a model keeps up with one live stream, from bench:whisper on the
- * weightless models (2 threads, AVX-512 machine, README table): tiny's sized passes take
- * ~0.1 s, base's ~0.3 s, small's over 1 s with finals past 2 s. Base wants 2 cores;
- * with one core, tiny.
+ * weightless models (2 threads, README table): base's sized passes take ~0.24 s and its finals
+ * come 0.8 s (p50) / 1.3 s (p95) after the speech; small's 0.9 s passes give a 5.5 s p95. So
+ * base from 2 cores; tiny (0.11 s passes, four streams on 2 cores) below that.
  */
 const MIN_CORES: readonly [string, number][] = [
   ['base', 2],
