@@ -70,6 +70,10 @@ export function createTranscriptionServer(
 
     // Before anything else: a request target that does not parse as a URL is a bad request.
     app.addHook('onRequest', async (req, reply) => {
+      // An upgrade anywhere but /ws: a plain 404 (the plugin would otherwise accept, then close it).
+      if (req.ws && req.routeOptions.url !== WS_PATH && req.routeOptions.url !== undefined) {
+        return reply.code(404).header('connection', 'close').send({ error: 'not found' });
+      }
       try {
         new URL(req.raw.url ?? '/', 'http://localhost');
       } catch {

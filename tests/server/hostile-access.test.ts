@@ -80,7 +80,7 @@ describe('default origin and host policy', () => {
   });
 
   it('closes refused upgrades instead of leaving them half open', async () => {
-    for (const [path, headers] of [['/nope', {}], ['/ws', { Origin: 'https://evil.example' }]] as const) {
+    for (const [path, headers] of [['/nope', {}], ['/health', {}], ['/ws', { Origin: 'https://evil.example' }]] as const) {
       const { conn, status } = await rawUpgrade({ port: server.port, tls: false, allowHalfOpen: true }, headers, path);
       expect(status).toBeGreaterThanOrEqual(400);
       // A socket the server let go of answers our writes with a reset; a lingering one takes them.
