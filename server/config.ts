@@ -35,14 +35,34 @@ export interface ServerConfig {
   quiet: boolean;
   /** Shared secret clients must present (init `token` or `token.<value>` subprotocol); unset: no auth. */
   token?: string;
-  /** Origins allowed to open WebSockets; null: any ('*'). */
-  allowedOrigins: string[] | null;
+  /**
+   * Browser origins whose requests (WebSocket and HTTP) are served: exact origins, 'extensions'
+   * (any browser-extension origin), 'loopback' (pages on localhost, 127.0.0.0/8, [::1]) or '*'.
+   * Requests without an Origin header are not browser pages and are always let through.
+   */
+  allowedOrigins: string[];
+  /** Host header names (any port) besides the loopback names and the bind address; '*': any. */
+  allowedHosts: string[];
+  /** Client address from X-Forwarded-For (the nearest proxy's entry): only behind a reverse proxy. */
+  trustProxy: boolean;
+  /** Seconds a new connection has to send a valid init (and token) before it is closed. */
+  initTimeout: number;
+  /** Largest WebSocket message before a session is authenticated and initialised. */
+  maxPendingMessageBytes: number;
+  /** Non-fatal protocol errors one connection may cause before it is closed. */
+  maxProtocolErrors: number;
+  /** Replies queued to a client that does not read them, in bytes, before it is closed. */
+  maxBufferedBytes: number;
+  /** HTTP requests (and WebSocket upgrades) per client address per minute; 0: no limit. */
+  rateLimit: number;
+  /** Seconds a request (headers and body, e.g. a POST /transcribe upload) may take to arrive. */
+  bodyTimeout: number;
   /** Refuse upgrades without an Origin header (non-browser clients). */
   requireOrigin: boolean;
   /** PEM certificate and key paths: serve https + wss. */
   tlsCert?: string;
   tlsKey?: string;
-  /** Open WebSockets one client address may hold. */
+  /** Open WebSockets, sessions held for resume and uploads one client address may hold. */
   maxConnectionsPerIp: number;
   /** Caption translation (POST /translate, pushed translations); undefined: off. */
   translate?: TranslateConfig;
@@ -63,11 +83,21 @@ export const HELP = `Usage: npm run server -- [options]
   --whisper-workers N   whisper passes run at once, sharing one model (env WHISPER_WORKERS, default 2-3)
   --resume-grace S      keep a dropped session S seconds for its client to resume (env RESUME_GRACE, default 60; 0: off)
   --token T             shared secret clients must send (init "token" or subprotocol token.T) (env AUTH_TOKEN)
-  --allowed-origins L   comma list of browser origins allowed, e.g. chrome-extension://ID (env ALLOWED_ORIGINS, default *)
+  --allowed-origins L   comma list of browser origins served (WebSocket and HTTP): exact origins such as
+                        chrome-extension://ID, "extensions" (any browser extension), "loopback" (pages on
+                        localhost/127.0.0.0/8/[::1]) or "*" (env ALLOWED_ORIGINS, default extensions,loopback).
+                        Requests without an Origin (command-line clients) are not affected; others get 403
+  --allowed-hosts L     comma list of extra names the Host header may carry (env ALLOWED_HOSTS; "*": any).
+                        Loopback names and the bind address are always allowed; others get 421
   --require-origin      refuse WebSocket upgrades without an Origin header (env REQUIRE_ORIGIN=1)
+  --trust-proxy         behind a reverse proxy: take the client address from X-Forwarded-For (env TRUST_PROXY=1)
+  --init-timeout S      close a connection without a valid init after S seconds (env INIT_TIMEOUT, default 10)
+  --rate-limit N        HTTP requests and upgrades per client address per minute (env RATE_LIMIT, default 1200; 0: off)
+  --body-timeout S      seconds a request and its body may take to arrive (env BODY_TIMEOUT, default 30)
   --tls-cert F          PEM certificate: serve https/wss (env TLS_CERT; needs --tls-key)
   --tls-key F           PEM private key (env TLS_KEY)
-  --max-connections-per-ip N  open WebSockets per client address (env MAX_CONNECTIONS_PER_IP, default 8)
+  --max-connections-per-ip N  open WebSockets, sessions kept for resume and REST uploads per client address
+                        (env MAX_CONNECTIONS_PER_IP, default 8; keep it below --max-sessions)
   --translate B         apertium | libretranslate | deepl: serve POST /translate and push translations (env TRANSLATE)
   --apertium-pairs DIR  Apertium pair modes (default /usr/share/apertium/modes; packages apertium-apy, apertium-eng-spa)
   --libretranslate-url U  LibreTranslate server, e.g. https://libretranslate.com (env LIBRETRANSLATE_URL)
@@ -108,6 +138,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       token: { type: 'string' },
       'allowed-origins': { type: 'string' },
       'require-origin': { type: 'boolean' },
+      'allowed-hosts': { type: 'string' },
+      'trust-proxy': { type: 'boolean' },
+      'init-timeout': { type: 'string' },
+      'rate-limit': { type: 'string' },
+      'body-timeout': { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'max-connections-per-ip': { type: 'string' },
@@ -134,8 +169,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     // The token also travels as a WebSocket subprotocol, which allows only HTTP token characters.
     throw new Error('--token must be 8 to 256 letters, digits or !#$%&\'*+-.^_`|~');
   }
-  const originsRaw = values['allowed-origins'] ?? env.ALLOWED_ORIGINS ?? '*';
-  const origins = originsRaw.split(',').map((o) => o.trim()).filter(Boolean);
+  const list = (raw: string) => raw.split(',').map((o) => o.trim()).filter(Boolean);
+  const origins = list(values['allowed-origins'] ?? env.ALLOWED_ORIGINS ?? '');
+  const hosts = list(values['allowed-hosts'] ?? env.ALLOWED_HOSTS ?? '').map((h) => h.toLowerCase());
+  const yes = (v: string | undefined) => ['1', 'true', 'yes'].includes((v ?? '').toLowerCase());
   const tlsCert = values['tls-cert'] ?? env.TLS_CERT;
   const tlsKey = values['tls-key'] ?? env.TLS_KEY;
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new Error('--tls-cert and --tls-key go together');
@@ -151,7 +188,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     idleTimeout: num('idle-timeout', values['idle-timeout'] ?? env.IDLE_TIMEOUT, 60, 1, 86_400),
     maxFrameSeconds: 2,
     maxWavSeconds: 60,
-    maxMessageBytes: 16 * 1024 * 1024,
+    maxMessageBytes: 8 * 1024 * 1024,
+    maxPendingMessageBytes: 64 * 1024,
+    maxProtocolErrors: 200,
+    maxBufferedBytes: 4 * 1024 * 1024,
     maxBacklogSeconds: 180,
     endSilenceMs: num('end-silence-ms', values['end-silence-ms'], 600, 100, 5000),
     maxSegmentSeconds: num('max-segment', values['max-segment'], 25, 2, 60),
@@ -162,8 +202,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     resumeGraceSeconds: num('resume-grace', values['resume-grace'] ?? env.RESUME_GRACE, 60, 0, 3600),
     quiet: values.quiet ?? false,
     token: token || undefined,
-    allowedOrigins: origins.length === 0 || origins.includes('*') ? null : origins,
-    requireOrigin: values['require-origin'] ?? ['1', 'true', 'yes'].includes((env.REQUIRE_ORIGIN ?? '').toLowerCase()),
+    allowedOrigins: origins.includes('*') ? ['*'] : origins.length === 0 ? ['extensions', 'loopback'] : origins,
+    allowedHosts: hosts.includes('*') ? ['*'] : hosts,
+    requireOrigin: values['require-origin'] ?? yes(env.REQUIRE_ORIGIN),
+    trustProxy: values['trust-proxy'] ?? yes(env.TRUST_PROXY),
+    initTimeout: num('init-timeout', values['init-timeout'] ?? env.INIT_TIMEOUT, 10, 1, 3600),
+    rateLimit: num('rate-limit', values['rate-limit'] ?? env.RATE_LIMIT, 1200, 0, 1_000_000),
+    bodyTimeout: num('body-timeout', values['body-timeout'] ?? env.BODY_TIMEOUT, 30, 1, 3600),
     tlsCert,
     tlsKey,
     maxConnectionsPerIp: num(

@@ -1,20 +1,27 @@
-// HTTP + WebSocket front door: /ws for streaming sessions, /health for monitoring,
-// a session limit that answers "busy", and graceful shutdown.
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+// HTTP + WebSocket front door on Fastify: /ws for streaming sessions, /health, /metrics, REST
+// transcription and translation; every request first passes the target, Host, Origin and
+// per-address rate checks (security/access.ts), then sessions meet the session and address limits.
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import websocket from '@fastify/websocket';
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import type { WebSocket } from 'ws';
 import { CloseCode, type ServerMessage } from '../src/shared/protocol.ts';
 import type { ServerConfig } from './config.ts';
 import type { EngineRegistry } from './engine-registry.ts';
-import type { Logger } from './log.ts';
+import { clip, fastifyLogger, type Logger } from './log.ts';
 import { Session } from './session.ts';
-import { createTranscribeHandler } from './rest-transcribe.ts';
+import { registerTranscribeRoute } from './rest-transcribe.ts';
 import { metrics } from './metrics.ts';
-import { ConnectionGuard, checkUpgrade, refuseUpgrade, selectProtocol, tokenMatches } from './security/guard.ts';
+import { ConnectionGuard, fatal, limitMessageSize, selectProtocol, tokenHeaderRefused, tokenMatches } from './security/guard.ts';
+import { hostAllowed, originAllowed, serverHostNames } from './security/access.ts';
+import type { Release } from './security/address-slots.ts';
 import { createHttpServer } from './security/tls.ts';
 import { closeReason } from './close-reason.ts';
 import type { TranslationService } from './translate/service.ts';
-import { createTranslateHandler } from './translate/translate-http.ts';
+import { registerTranslateRoutes } from './translate/translate-http.ts';
 
 export const WS_PATH = '/ws';
 
@@ -34,17 +41,66 @@ export function createTranscriptionServer(
   const sessions = new Set<Session>();
   const startedAt = Date.now();
   let closing = false;
-
   const guard = new ConnectionGuard(config, log);
-  // REST uploads (POST /transcribe) share the session limit with streaming sessions.
-  const transcribeHandler = createTranscribeHandler({ config, engines, log, sessionCount: () => sessions.size });
-  const translateHandler = createTranslateHandler(config, translation, log);
+  const hostNames = serverHostNames(config);
   metrics.trackSessions(() => sessions.size);
-  const httpServer = createHttpServer(config, (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (req.method === 'GET' && url.pathname === '/health') {
+
+  const app = Fastify<http.Server>({
+    loggerInstance: fastifyLogger(log),
+    serverFactory: (handler) => createHttpServer(config, handler),
+    // One hop: the address the nearest proxy wrote into X-Forwarded-For (earlier entries are the client's word).
+    trustProxy: config.trustProxy ? (_address: string, hop: number) => hop < 1 : false,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 100 },
+    bodyLimit: 256 * 1024,
+    return503OnClosing: true,
+  });
+  let uploads: { readonly active: number } = { active: 0 };
+
+  const ready = (async () => {
+    // First, so that every refused upgrade below is answered and its socket destroyed by the plugin.
+    await app.register(websocket, {
+      options: { maxPayload: config.maxMessageBytes, perMessageDeflate: false, handleProtocols: selectProtocol },
+      // A protocol violation (bad frame, oversized message): ws has sent its close frame (1002,
+      // 1007, 1009); the socket goes if the client does not answer it within 2 s.
+      errorHandler: (err, socket) => {
+        log.warn(`websocket: ${clip(err.message)}`);
+        setTimeout(() => socket.terminate(), 2000).unref();
+      },
+    });
+
+    // Before anything else: a request target that does not parse as a URL is a bad request.
+    app.addHook('onRequest', async (req, reply) => {
+      // An upgrade anywhere but /ws: a plain 404 (the plugin would otherwise accept, then close it).
+      if (req.ws && req.routeOptions.url !== WS_PATH && req.routeOptions.url !== undefined) {
+        return reply.code(404).header('connection', 'close').send({ error: 'not found' });
+      }
+      try {
+        new URL(req.raw.url ?? '/', 'http://localhost');
+      } catch {
+        return reply.code(400).header('connection', 'close').send({ error: 'bad request target' });
+      }
+      // DNS rebinding: a page on another name that resolves here must not read our answers.
+      if (!hostAllowed(req.headers.host, config, hostNames)) {
+        return reply.code(421).header('connection', 'close').send({ error: 'this server does not answer to that Host name' });
+      }
+      const origin = req.headers.origin;
+      if (origin !== undefined && !originAllowed(origin, config)) {
+        log.warn(`refused a request from origin ${clip(origin, 80)} (allowed: ${config.allowedOrigins.join(', ')})`);
+        return reply.code(403).header('connection', 'close').send({ error: 'this origin may not use this server (see --allowed-origins)' });
+      }
+    });
+    if (config.rateLimit > 0) {
+      await app.register(rateLimit, { global: true, max: config.rateLimit, timeWindow: 60_000, keyGenerator: (req) => req.ip });
+    }
+    await app.register(cors, {
+      origin: (origin, cb) => cb(null, origin !== undefined && originAllowed(origin, config)),
+      methods: ['GET', 'POST', 'OPTIONS'],
+      allowedHeaders: ['content-type', 'authorization'],
+      maxAge: 600,
+    });
+    app.get('/health', async () => {
       const engine = engines.default.info;
-      return json(res, 200, {
+      return {
         status: closing ? 'shutting_down' : 'ok',
         engine: engine.name,
         model: engine.model,
@@ -53,64 +109,79 @@ export function createTranscriptionServer(
         maxSessions: config.maxSessions,
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
         translation: translation?.backend.name ?? null,
-      });
-    }
-    if (url.pathname === '/translate' || url.pathname === '/languages') {
-      return void translateHandler(req, res, url.pathname);
-    }
-    if (req.method === 'POST' && url.pathname === '/transcribe') {
-      if (closing) return json(res, 503, { success: false, error: 'the server is shutting down' });
-      return void transcribeHandler.handle(req, res);
-    }
-    if (req.method === 'GET' && url.pathname === '/metrics') {
+      };
+    });
+    app.get('/metrics', async (req, reply) => {
       // With a token configured, metrics need it too (Authorization: Bearer <token>).
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-      if (config.token !== undefined && !tokenMatches(config.token, bearer)) return json(res, 401, { error: 'unauthorized' });
-      void metrics.text().then((text) => {
-        res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
-        res.end(text);
-      });
-      return;
-    }
-    json(res, 404, { error: 'not found', endpoints: ['GET /health', 'GET /metrics', 'POST /transcribe', 'POST /translate', 'GET /languages', `WebSocket ${WS_PATH}`] });
-  });
+      if (config.token !== undefined && !tokenMatches(config.token, bearer)) return reply.code(401).send({ error: 'unauthorized' });
+      return reply.header('content-type', metrics.contentType).send(await metrics.text());
+    });
+    uploads = await registerTranscribeRoute(app, {
+      config,
+      engines,
+      log,
+      slots: guard.slots,
+      sessionCount: () => sessions.size,
+      closing: () => closing,
+    });
+    await registerTranslateRoutes(app, config, translation, log);
+    app.get(WS_PATH, { websocket: true, preValidation: checkUpgrade }, (ws, req) => connection(ws, req));
+    app.setNotFoundHandler((_req, reply) =>
+      reply.code(404).send({ error: 'not found', endpoints: ['GET /health', 'GET /metrics', 'POST /transcribe', 'POST /translate', 'GET /languages', `WebSocket ${WS_PATH}`] }),
+    );
+    app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+      const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500;
+      if (status >= 500) log.warn(`${req.method} ${clip(req.url, 60)}: ${clip(err.message)}`);
+      return reply.code(status).send({ error: status >= 500 ? 'internal error' : err.message });
+    });
+    await app.ready();
+  })();
 
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: config.maxMessageBytes,
-    perMessageDeflate: false,
-    handleProtocols: selectProtocol,
-  });
+  /** Before the handshake: the token subprotocol (401) and --require-origin (403). */
+  async function checkUpgrade(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (!req.ws) return;
+    if (config.requireOrigin && req.headers.origin === undefined) return void reply.code(403).send({ error: 'an Origin header is required' });
+    if (tokenHeaderRefused(req.raw, config)) return void reply.code(401).send({ error: 'unauthorized' });
+  }
 
-  httpServer.on('upgrade', (req, socket: Socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== WS_PATH && url.pathname !== `${WS_PATH}/`) {
-      // A plain 404 lets clients tell "no WebSocket endpoint here" from a network failure.
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
-    const refusal = checkUpgrade(req, config);
-    if (refusal) return refuseUpgrade(socket, refusal);
-    wss.handleUpgrade(req, socket, head, (ws) => guard.admit(ws, req, () => accept(ws)));
-  });
-
-  function accept(ws: WebSocket): void {
+  function connection(ws: WebSocket, req: FastifyRequest): void {
+    ws.on('error', () => {}); // errors are logged by the plugin's errorHandler; this one only guards
+    limitMessageSize(ws, config.maxPendingMessageBytes);
+    const openedAt = Date.now();
     if (closing) return refuse(ws, 'shutting_down', 'the server is shutting down', CloseCode.goingAway);
-    if (sessions.size + transcribeHandler.active >= config.maxSessions) {
-      log.warn(`refused a session: ${sessions.size}/${config.maxSessions} sessions running`);
-      return refuse(
-        ws,
-        'busy',
-        `the server is at its limit of ${config.maxSessions} sessions; try again later`,
-        CloseCode.tryAgainLater,
-      );
+    guard.admit(ws, req.raw, req.ip, (release) => accept(ws, release, openedAt));
+  }
+
+  function accept(ws: WebSocket, release: Release, openedAt: number): void {
+    if (closing) {
+      release();
+      return refuse(ws, 'shutting_down', 'the server is shutting down', CloseCode.goingAway);
     }
-    const session = new Session(ws, {
+    if (sessions.size + uploads.active >= config.maxSessions) {
+      release();
+      log.warn(`refused a session: ${sessions.size}/${config.maxSessions} sessions running`);
+      return refuse(ws, 'busy', `the server is at its limit of ${config.maxSessions} sessions; try again later`, CloseCode.tryAgainLater);
+    }
+    // Until its init, a connection holds its slot for initTimeout at most (keepalive does not extend it).
+    const deadline = setTimeout(() => {
+      if (!session.initialized) fatal(ws, 'init_timeout', `no valid init within ${config.initTimeout} s`);
+    }, Math.max(0, config.initTimeout * 1000 - (Date.now() - openedAt)));
+    deadline.unref();
+    const session: Session = new Session(ws, {
       config,
       engines,
       log,
       translation,
-      onClosed: (s) => sessions.delete(s),
+      onInit: () => {
+        clearTimeout(deadline);
+        limitMessageSize(ws, config.maxMessageBytes);
+      },
+      onClosed: (s) => {
+        clearTimeout(deadline);
+        sessions.delete(s);
+        release(); // after the resume grace too: a held session counts against its address
+      },
     });
     sessions.add(session);
   }
@@ -124,31 +195,22 @@ export function createTranscriptionServer(
 
   return {
     sessions,
-    listen: () =>
-      new Promise((resolve, reject) => {
-        httpServer.once('error', reject);
-        httpServer.listen(config.port, config.host, () => {
-          httpServer.off('error', reject);
-          resolve(httpServer.address() as AddressInfo);
-        });
-      }),
+    async listen() {
+      await ready;
+      await app.listen({ port: config.port, host: config.host });
+      return app.server.address() as AddressInfo;
+    },
     async close() {
       if (closing) return;
       closing = true;
       await Promise.all([...sessions].map((s) => s.shutdown()));
       // Give close frames a moment to reach clients before cutting what is left.
+      const wss = app.websocketServer;
       const deadline = Date.now() + 1000;
       while (wss.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       for (const client of wss.clients) client.terminate();
-      wss.close();
-      httpServer.closeAllConnections();
-      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      app.server.closeAllConnections();
+      await app.close();
     },
   };
-}
-
-function json(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
 }

@@ -3,6 +3,7 @@ import { HELP, parseConfig } from './config.ts';
 import { loadEngines } from './engine-loader.ts';
 import { createTranscriptionServer, WS_PATH } from './http-server.ts';
 import { createLogger } from './log.ts';
+import { exposureWarning } from './security/access.ts';
 import { schemes } from './security/tls.ts';
 import { createTranslationService } from './translate/service.ts';
 
@@ -19,6 +20,11 @@ async function main(): Promise<void> {
     return;
   }
   const log = createLogger(config.quiet);
+  const exposure = exposureWarning(config);
+  if (exposure) log.warn(exposure);
+  if (config.maxConnectionsPerIp >= config.maxSessions) {
+    log.warn(`--max-connections-per-ip ${config.maxConnectionsPerIp} is not below --max-sessions ${config.maxSessions}: one client address can take every session`);
+  }
   const engines = await loadEngines(config, log);
   const translation = await createTranslationService(config, log);
   if (translation) log.info(`translation: ${translation.backend.name} (POST /translate, GET /languages)`);

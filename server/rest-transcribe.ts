@@ -1,14 +1,16 @@
 // POST /transcribe: one WAV file in, its text out, for clients that cannot hold a WebSocket.
 // It runs the streaming path (recognizer + VAD + endpointer in TranscriptionPipeline) on the
 // whole file and joins the finals, so both ways of asking give the same text.
-import type http from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
 import { WIRE_SAMPLE_RATE } from '../src/shared/protocol.ts';
 import { parseWav } from './audio/wav.ts';
 import { resampleTo16k } from './audio/resample.ts';
 import type { ServerConfig } from './config.ts';
 import type { EngineRegistry } from './engine-registry.ts';
-import type { Logger } from './log.ts';
+import { clip, type Logger } from './log.ts';
 import { TranscriptionPipeline } from './pipeline.ts';
+import type { AddressSlots } from './security/address-slots.ts';
 import { tokenMatches } from './security/guard.ts';
 
 /** Largest request body; a 60 s 48 kHz stereo WAV is 11 MiB, so such files must be smaller. */
@@ -22,6 +24,10 @@ export interface TranscribeDeps {
   log: Logger;
   /** Streaming sessions now open: REST requests share the session limit with them. */
   sessionCount(): number;
+  /** Per-address slots shared with WebSocket connections. */
+  slots: AddressSlots;
+  /** True while the server shuts down. */
+  closing(): boolean;
 }
 
 class HttpError extends Error {
@@ -33,105 +39,109 @@ class HttpError extends Error {
   }
 }
 
-export function createTranscribeHandler(deps: TranscribeDeps) {
+/** Registers POST /transcribe (multipart via @fastify/multipart); returns the count of uploads in flight. */
+export async function registerTranscribeRoute(app: FastifyInstance, deps: TranscribeDeps): Promise<{ readonly active: number }> {
   let active = 0;
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    await scope.register(multipart, {
+      limits: { fileSize: MAX_BODY_BYTES, files: 1, fields: 4, fieldSize: 1024, parts: 8, headerPairs: 16 },
+    });
+    // Any other body is left unread here and answered with this API's own 400.
+    scope.addContentTypeParser('*', (_req, _payload, done) => done(null));
+    scope.post('/transcribe', async (req, reply) => {
+      let release: (() => void) | null = null;
+      try {
+        if (deps.closing()) throw new HttpError(503, 'the server is shutting down');
+        authorize(req, deps.config);
+        if (!req.isMultipart()) throw new HttpError(400, 'send multipart/form-data with a "file" field holding a WAV file');
+        if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw tooBig();
+        if (deps.sessionCount() + active >= deps.config.maxSessions) {
+          throw new HttpError(503, `the server is at its limit of ${deps.config.maxSessions} sessions; try again later`);
+        }
+        release = deps.slots.acquire(req.ip);
+        if (!release) throw new HttpError(429, `this address already holds ${deps.slots.max} connections or uploads; try again later`);
+        active++;
+        const { file, language } = await parseForm(req);
+        const result = await transcribe(deps, file, language);
+        return reply.code(200).send({ success: true, ...result });
+      } catch (err) {
+        const status = err instanceof HttpError ? err.status : 500;
+        if (status === 500) deps.log.warn(`POST /transcribe: ${clip((err as Error).message)}`);
+        // Answering before the body is read makes most clients fail with a reset connection
+        // instead of reading the answer: drop the rest first, unless it is far too big.
+        const drained = status === 413 ? await drain(req, 4 * MAX_BODY_BYTES) : true;
+        if (!drained) reply.raw.once('finish', () => req.raw.destroy());
+        return reply.code(status).send({ success: false, error: (err as Error).message });
+      } finally {
+        if (release) {
+          release();
+          active--;
+        }
+      }
+    });
+  });
   return {
     get active() {
       return active;
     },
-    async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-      let counted = false;
-      try {
-        authorize(req, deps.config);
-        if (!/^multipart\/form-data\s*;/i.test(req.headers['content-type'] ?? '')) {
-          throw new HttpError(400, 'send multipart/form-data with a "file" field holding a WAV file');
-        }
-        if (deps.sessionCount() + active >= deps.config.maxSessions) {
-          throw new HttpError(503, `the server is at its limit of ${deps.config.maxSessions} sessions; try again later`);
-        }
-        active++;
-        counted = true;
-        const body = await readBody(req, MAX_BODY_BYTES);
-        const { file, language } = await parseForm(req, body);
-        const result = await transcribe(deps, file, language);
-        reply(res, 200, { success: true, ...result });
-      } catch (err) {
-        const status = err instanceof HttpError ? err.status : 500;
-        if (status === 500) deps.log.warn(`POST /transcribe: ${(err as Error).message}`);
-        // Answering before the body is read makes most clients fail with a reset connection
-        // instead of reading the answer: drop the rest first, unless it is far too big.
-        const drained = status === 413 ? await drain(req, 4 * MAX_BODY_BYTES) : true;
-        reply(res, status, { success: false, error: (err as Error).message });
-        if (!drained) res.once('finish', () => req.destroy());
-      } finally {
-        if (counted) active--;
-      }
-    },
   };
 }
 
-function authorize(req: http.IncomingMessage, config: ServerConfig): void {
+const tooBig = () => new HttpError(413, `request body is above the ${MAX_BODY_BYTES / 1024 / 1024} MiB limit`);
+
+function authorize(req: FastifyRequest, config: ServerConfig): void {
   if (config.token === undefined) return;
   const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
   if (!tokenMatches(config.token, bearer)) throw new HttpError(401, 'unauthorized: send Authorization: Bearer <token>');
 }
 
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  const tooBig = () => new HttpError(413, `request body is above the ${limit / 1024 / 1024} MiB limit`);
-  if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.reject(tooBig());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        chunks.length = 0; // keep nothing; the caller drains the rest
-        reject(tooBig());
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 /** Reads and drops the rest of a body; false when it goes on past `max` bytes. */
-function drain(req: http.IncomingMessage, max: number): Promise<boolean> {
-  if (req.readableEnded) return Promise.resolve(true);
+function drain(req: FastifyRequest, max: number): Promise<boolean> {
+  const raw = req.raw;
+  if (raw.readableEnded || raw.destroyed) return Promise.resolve(true);
   if (Number(req.headers['content-length'] ?? 0) > max) return Promise.resolve(false);
   return new Promise((resolve) => {
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    raw.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > max) resolve(false);
     });
-    req.once('end', () => resolve(true));
-    req.once('error', () => resolve(false));
-    req.resume();
+    raw.once('end', () => resolve(true));
+    raw.once('error', () => resolve(false));
+    raw.once('close', () => resolve(false));
+    raw.resume();
   });
 }
 
-/** Node's own multipart parser (undici's Request.formData), on the buffered body: no dependency. */
-async function parseForm(req: http.IncomingMessage, body: Buffer): Promise<{ file: Buffer; language: string }> {
-  let form: FormData;
+/** The "file" part (a WAV file, at most MAX_BODY_BYTES) and the optional "language" field. */
+async function parseForm(req: FastifyRequest): Promise<{ file: Buffer; language: string }> {
+  let file: Buffer | null = null;
+  let language = 'auto';
+  let fileAsText = false;
   try {
-    const request = new Request('http://localhost/transcribe', {
-      method: 'POST',
-      headers: { 'content-type': req.headers['content-type']! },
-      body: new Uint8Array(body), // a copy typed as the fetch API wants it
-    });
-    form = await request.formData();
-  } catch {
+    for await (const part of req.parts()) {
+      if (part.type === 'file') {
+        const data = await part.toBuffer();
+        if (part.fieldname === 'file' && file === null) file = data;
+      } else if (part.fieldname === 'language') language = String(part.value);
+      else if (part.fieldname === 'file') fileAsText = true;
+    }
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'FST_REQ_FILE_TOO_LARGE') throw tooBig();
+    if (code === 'FST_PARTS_LIMIT' || code === 'FST_FILES_LIMIT' || code === 'FST_FIELDS_LIMIT') {
+      throw new HttpError(400, 'send one "file" field (and optionally "language"), nothing more');
+    }
     throw new HttpError(400, 'malformed multipart/form-data body');
   }
-  const file = form.get('file');
-  if (file === null || typeof file === 'string') {
-    throw new HttpError(400, 'no "file" field with a file: send the WAV file as form field "file"');
+  if (file === null) {
+    throw new HttpError(400, fileAsText ? 'no "file" field with a file: send the WAV file as form field "file"' : 'no "file" field with a file: send the WAV file as form field "file"');
   }
-  const language = form.get('language') ?? 'auto';
-  if (typeof language !== 'string' || !LANGUAGE_RE.test(language)) {
+  if (!LANGUAGE_RE.test(language) || language.length > 35) {
     throw new HttpError(400, 'field "language" must be "auto" or a language code such as "en"');
   }
-  return { file: Buffer.from(await file.arrayBuffer()), language };
+  return { file, language };
 }
 
 async function transcribe(
@@ -195,8 +205,3 @@ async function transcribe(
   return { text: texts.join(' '), language: detected || fallback, duration: Math.round(duration * 1000) / 1000 };
 }
 
-function reply(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}

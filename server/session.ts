@@ -41,7 +41,12 @@ export interface SessionDeps {
   onClosed(session: Session): void;
   /** Configured translation: finals are pushed translated when init asks for a target. */
   translation?: TranslationService | null;
+  /** A valid init arrived (the connection is now a session: its init deadline ends). */
+  onInit?(session: Session): void;
 }
+
+/** Errors a client causes itself (bad messages, audio before init, ...), counted against maxProtocolErrors. */
+const SERVER_SIDE_ERRORS = new Set(['overloaded', 'translation_failed', 'resume_failed', 'engine_error']);
 
 /** How long `stop` waits for translations still in flight before saying `done`. */
 const TRANSLATION_DRAIN_MS = 10_000;
@@ -77,6 +82,8 @@ export class Session {
   private readonly replay = new FinalReplay();
   /** Runs while the socket is gone and the session waits for its client to resume. */
   private graceTimer: NodeJS.Timeout | null = null;
+  /** Non-fatal errors this client caused; past maxProtocolErrors the connection is closed. */
+  private protocolErrors = 0;
 
   constructor(
     ws: WebSocket,
@@ -113,6 +120,11 @@ export class Session {
     return this.state === 'streaming';
   }
 
+  /** A valid init arrived (or the session ended). */
+  get initialized(): boolean {
+    return this.state !== 'awaiting_init';
+  }
+
   // ------------------------------------------------------------ incoming
 
   private onText(raw: string): void {
@@ -122,6 +134,7 @@ export class Session {
     switch (msg.type) {
       case 'init':
         if (this.state !== 'awaiting_init') return this.error('already_initialized', 'init was already received', false);
+        this.deps.onInit?.(this);
         void this.init(msg);
         return;
       case 'keepalive':
@@ -494,11 +507,21 @@ export class Session {
   }
 
   private error(code: ErrorCode | string, message: string, fatal: boolean): void {
+    if (!fatal && !SERVER_SIDE_ERRORS.has(code) && ++this.protocolErrors > this.deps.config.maxProtocolErrors) {
+      if (this.state === 'closed') return;
+      return this.fatal('too_many_errors', `more than ${this.deps.config.maxProtocolErrors} protocol errors on this connection`);
+    }
     this.send({ type: 'error', code, message, fatal, success: false });
   }
 
   private send(msg: ServerMessage): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
+    // A client that stops reading must not make us queue replies without bound.
+    if (this.ws.bufferedAmount > this.deps.config.maxBufferedBytes) {
+      this.deps.log.warn(`session ${this.id}: client is not reading (${this.ws.bufferedAmount} bytes queued); connection closed`);
+      this.ws.terminate();
+      return;
+    }
     metrics.serverMessage(msg);
     this.ws.send(JSON.stringify(msg));
   }

@@ -9,6 +9,7 @@ import type { ServerConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { metrics } from '../metrics.ts';
 import { closeReason } from '../close-reason.ts';
+import { AddressSlots, type Release } from './address-slots.ts';
 
 /** Subprotocol prefix a browser uses to carry the token: `new WebSocket(url, ['token.' + T])`. */
 export const TOKEN_SUBPROTOCOL_PREFIX = 'token.';
@@ -32,30 +33,15 @@ export function offeredTokens(req: http.IncomingMessage): string[] {
     .map((p) => p.slice(TOKEN_SUBPROTOCOL_PREFIX.length));
 }
 
-export interface UpgradeVerdict {
-  status: number;
-  reason: string;
-}
-
 /**
- * Checks an upgrade request before the handshake. Returns a refusal (HTTP status) or null.
- * A client that offers no token subprotocol is let through here: it must then send the token
- * in its init message.
+ * Checks the token subprotocol before the handshake: a wrong one is refused with HTTP 401. A
+ * client that offers no token subprotocol is let through here: it must then send the token in
+ * its init message. (Origin and Host are checked for every request in http-server.ts.)
  */
-export function checkUpgrade(req: http.IncomingMessage, config: ServerConfig): UpgradeVerdict | null {
-  const origin = req.headers.origin;
-  if (origin === undefined) {
-    if (config.requireOrigin) return { status: 403, reason: 'Forbidden' };
-  } else if (config.allowedOrigins !== null && !config.allowedOrigins.includes(origin)) {
-    return { status: 403, reason: 'Forbidden' };
-  }
-  if (config.token !== undefined) {
-    const tokens = offeredTokens(req);
-    if (tokens.length > 0 && !tokens.some((t) => tokenMatches(config.token!, t))) {
-      return { status: 401, reason: 'Unauthorized' };
-    }
-  }
-  return null;
+export function tokenHeaderRefused(req: http.IncomingMessage, config: ServerConfig): boolean {
+  if (config.token === undefined) return false;
+  const tokens = offeredTokens(req);
+  return tokens.length > 0 && !tokens.some((t) => tokenMatches(config.token!, t));
 }
 
 /** True when the upgrade request carried the right token as a subprotocol. */
@@ -74,15 +60,7 @@ export function selectProtocol(protocols: Set<string>): string | false {
   return first.done ? false : first.value;
 }
 
-export function refuseUpgrade(socket: { end(data: string): void }, verdict: UpgradeVerdict): void {
-  socket.end(`HTTP/1.1 ${verdict.status} ${verdict.reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-}
-
-function clientAddress(req: http.IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
-}
-
-function fatal(ws: WebSocket, code: string, message: string): void {
+export function fatal(ws: WebSocket, code: string, message: string): void {
   metrics.serverMessage({ type: 'error', code, message, fatal: true, success: false });
   const msg: ServerMessage = { type: 'error', code, message, fatal: true, success: false };
   if (ws.readyState === ws.OPEN) {
@@ -91,35 +69,44 @@ function fatal(ws: WebSocket, code: string, message: string): void {
   }
 }
 
+/** Messages this big are refused until the connection is authenticated and initialised. */
+export function limitMessageSize(ws: WebSocket, bytes: number): void {
+  // ws has one maxPayload per server; its receiver reads this field for every frame.
+  const receiver = (ws as unknown as { _receiver?: { _maxPayload?: number } })._receiver;
+  if (receiver && typeof receiver._maxPayload === 'number') receiver._maxPayload = bytes;
+}
+
 /** Admission after the handshake: the per-address limit, then (if needed) the init token. */
 export class ConnectionGuard {
-  private readonly perAddress = new Map<string, number>();
+  readonly slots: AddressSlots;
 
   constructor(
     private readonly config: ServerConfig,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.slots = new AddressSlots(config.maxConnectionsPerIp);
+  }
 
-  /** Calls `start` once the connection may run a session; otherwise answers and closes it. */
-  admit(ws: WebSocket, req: http.IncomingMessage, start: () => void): void {
-    const address = clientAddress(req);
-    const open = this.perAddress.get(address) ?? 0;
-    if (open >= this.config.maxConnectionsPerIp) {
+  /**
+   * Takes a slot of the client's address and calls `start(release)` once the connection may run a
+   * session (the session gives the slot back when it ends, resume grace included); otherwise
+   * answers, closes and frees the slot. Null from acquire: refused with too_many_connections.
+   */
+  admit(ws: WebSocket, req: http.IncomingMessage, address: string, start: (release: Release) => void): void {
+    const release = this.slots.acquire(address);
+    if (!release) {
+      const open = this.slots.count(address);
       this.log.warn(`refused a connection from ${address}: ${open} open (limit ${this.config.maxConnectionsPerIp})`);
-      return fatal(
-        ws,
-        'too_many_connections',
-        `this address already has ${open} open connections (limit ${this.config.maxConnectionsPerIp})`,
-      );
+      return fatal(ws, 'too_many_connections', `this address already has ${open} open connections (limit ${this.config.maxConnectionsPerIp})`);
     }
-    this.perAddress.set(address, open + 1);
-    ws.once('close', () => {
-      const n = (this.perAddress.get(address) ?? 1) - 1;
-      if (n <= 0) this.perAddress.delete(address);
-      else this.perAddress.set(address, n);
-    });
-    if (this.config.token === undefined || authorizedByHeader(req, this.config)) return start();
-    this.awaitInitToken(ws, start);
+    let started = false;
+    ws.once('close', () => started || release());
+    const go = () => {
+      started = true;
+      start(release);
+    };
+    if (this.config.token === undefined || authorizedByHeader(req, this.config)) return go();
+    this.awaitInitToken(ws, go);
   }
 
   /** Until an init carries the right token, only keepalive is answered; anything else is refused. */
@@ -127,8 +114,8 @@ export class ConnectionGuard {
     // A connection that never authenticates does not hold its slot for ever.
     const timer = setTimeout(() => {
       ws.off('message', onMessage);
-      fatal(ws, 'unauthorized', `no init with a valid token within ${this.config.idleTimeout} s`);
-    }, this.config.idleTimeout * 1000);
+      fatal(ws, 'unauthorized', `no init with a valid token within ${this.config.initTimeout} s`);
+    }, this.config.initTimeout * 1000);
     timer.unref();
     ws.once('close', () => clearTimeout(timer));
     const onMessage = (data: RawData, isBinary: boolean) => {

@@ -105,7 +105,9 @@ export type ErrorCode =
   | 'shutting_down'
   | 'resume_failed'
   | 'unauthorized'
-  | 'too_many_connections';
+  | 'too_many_connections'
+  | 'init_timeout'
+  | 'too_many_errors';
 
 /**
  * The translation of one final into init's `targetLanguage`, pushed by a server that has
@@ -186,6 +188,9 @@ const fail = (code: ErrorCode, message: string): Parsed<never> => ({ ok: false, 
 
 const LANGUAGE_RE = /^(auto|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$/;
 
+/** Longest value of each string field of init: a longer one is refused, never stored or logged. */
+export const FIELD_LIMITS = { sourceLanguage: 35, targetLanguage: 35, engine: 64, token: 256 } as const;
+
 /** Validates one text frame from a client. Unknown fields are ignored (forward compatible). */
 export function parseClientMessage(raw: string): Parsed<ClientMessage> {
   let data: unknown;
@@ -220,6 +225,12 @@ function parseInit(data: Record<string, unknown>): Parsed<InitMessage> {
   const engine = str('engine', 'default');
   if (sourceLanguage === null || targetLanguage === null || engine === null) {
     return fail('bad_message', 'init: sourceLanguage, targetLanguage and engine must be strings');
+  }
+  for (const [key, limit] of Object.entries(FIELD_LIMITS)) {
+    const v = data[key];
+    if (typeof v === 'string' && v.length > limit) {
+      return fail('bad_message', `init: ${key} is ${v.length} characters long; the limit is ${limit}`);
+    }
   }
   if (!LANGUAGE_RE.test(sourceLanguage)) {
     return fail('bad_message', `init: sourceLanguage "${sourceLanguage.slice(0, 20)}" is not "auto" or a language code`);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { parseClientMessage, parseServerMessage } from '../../src/shared/protocol.ts';
 import { startServer, type RunningServer } from '../helpers/server-process.ts';
+import { Rng, mulberry32 } from '../helpers/rng.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
 const CASES = Number(process.env.FUZZ_CASES ?? 10_000);
@@ -14,37 +15,6 @@ const SOCKETS = 4;
 /** Cases sent between two keepalive checkpoints. */
 const BATCH = 25;
 const PONG_TIMEOUT_MS = 15_000;
-
-// ------------------------------------------------------------------ seeded randomness
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Rng {
-  constructor(readonly next: () => number) {}
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)]!;
-  }
-  bytes(n: number): Buffer {
-    const b = Buffer.alloc(n);
-    for (let i = 0; i < n; i++) b[i] = this.int(256);
-    return b;
-  }
-}
 
 // ------------------------------------------------------------------ case generators
 
@@ -217,7 +187,7 @@ interface Violation {
 
 let server: RunningServer;
 beforeAll(async () => {
-  server = await startServer(['--engine', 'sphinx', '--max-sessions', '200', '--max-connections-per-ip', '200', '--quiet']);
+  server = await startServer(['--engine', 'sphinx', '--max-sessions', '200', '--max-connections-per-ip', '200', '--rate-limit', '0', '--quiet']);
 });
 afterAll(async () => {
   await server?.stop();

@@ -141,9 +141,10 @@ describe('require-origin and the per-address connection limit', () => {
     await server?.stop();
   });
 
-  it('refuses an upgrade without Origin with 403, accepts one with any Origin (default *)', async () => {
+  it('refuses an upgrade without Origin with 403, accepts an allowed one (default: extensions and loopback pages)', async () => {
     expect(await connect(server.wsUrl).outcome).toBe(403);
-    const c = connect(server.wsUrl, { origin: 'https://anything.example' });
+    expect(await connect(server.wsUrl, { origin: 'https://anything.example' }).outcome).toBe(403);
+    const c = connect(server.wsUrl, { origin: 'http://localhost:5173' });
     expect(await c.outcome).toBe('open');
     c.ws.close();
     await c.closed;

@@ -4,10 +4,10 @@ import { closeReason } from '../../server/close-reason.ts';
 import { selectProtocol, tokenMatches } from '../../server/security/guard.ts';
 
 describe('security options', () => {
-  it('defaults: no token, any origin, Origin not required, no TLS, 8 connections per address', () => {
+  it('defaults: no token, extension and loopback origins, Origin not required, no TLS, 8 connections per address', () => {
     const c = parseConfig([], {});
     if (c === 'help') throw new Error('help');
-    expect(c).toMatchObject({ token: undefined, allowedOrigins: null, requireOrigin: false, tlsCert: undefined, maxConnectionsPerIp: 8 });
+    expect(c).toMatchObject({ token: undefined, allowedOrigins: ['extensions', 'loopback'], allowedHosts: [], requireOrigin: false, trustProxy: false, tlsCert: undefined, maxConnectionsPerIp: 8, initTimeout: 10 });
   });
 
   it('reads flags, then env', () => {
@@ -16,7 +16,10 @@ describe('security options', () => {
     expect(c).toMatchObject({ token: 'abcdefgh12', allowedOrigins: ['chrome-extension://x', 'https://a.example'], requireOrigin: true, maxConnectionsPerIp: 3 });
     const e = parseConfig([], { AUTH_TOKEN: 'fromenv-123', ALLOWED_ORIGINS: '*', REQUIRE_ORIGIN: '1', TLS_CERT: 'c.pem', TLS_KEY: 'k.pem', MAX_CONNECTIONS_PER_IP: '20' });
     if (e === 'help') throw new Error('help');
-    expect(e).toMatchObject({ token: 'fromenv-123', allowedOrigins: null, requireOrigin: true, tlsCert: 'c.pem', tlsKey: 'k.pem', maxConnectionsPerIp: 20 });
+    expect(e).toMatchObject({ token: 'fromenv-123', allowedOrigins: ['*'], requireOrigin: true, tlsCert: 'c.pem', tlsKey: 'k.pem', maxConnectionsPerIp: 20 });
+    const p = parseConfig(['--trust-proxy', '--allowed-hosts', 'Captions.LAN,*.x', '--init-timeout', '3', '--rate-limit', '0', '--body-timeout', '5'], {});
+    if (p === 'help') throw new Error('help');
+    expect(p).toMatchObject({ trustProxy: true, allowedHosts: ['captions.lan', '*.x'], initTimeout: 3, rateLimit: 0, bodyTimeout: 5 });
   });
 
   it('rejects tokens that cannot travel as a subprotocol, and half a TLS pair', () => {
