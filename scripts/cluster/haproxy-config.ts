@@ -18,6 +18,8 @@ export interface HaproxyConfigOptions {
   maxSessionsPerNode: number;
   /** PEM file (certificate + key) to terminate TLS at HAProxy; omitted: plain ws/http. */
   tlsPem?: string;
+  /** Re-resolve node names as they move (Kubernetes pods), with the resolvers of /etc/resolv.conf; else resolve once. */
+  dns?: boolean;
 }
 
 export function renderHaproxyConfig(o: HaproxyConfigOptions): string {
@@ -30,6 +32,7 @@ export function renderHaproxyConfig(o: HaproxyConfigOptions): string {
     '    maxconn 4096',
     '    # Run in the foreground (haproxy -db -f this-file); systemd or a container supervises it.',
     '',
+    ...(o.dns ? ['resolvers dns', '    parse-resolv-conf', '    hold valid 5s', '    accepted_payload_size 8192', ''] : []),
     'defaults',
     '    mode http',
     '    # Nodes see the client address in X-Forwarded-For (trusted only with the server\'s --trust-proxy).',
@@ -69,7 +72,7 @@ export function renderHaproxyConfig(o: HaproxyConfigOptions): string {
     '    http-check expect status 200',
     '    # Twice --max-sessions: a resumed connection briefly overlaps the one it replaces, and',
     '    # the node itself answers "busy" with a retry hint at its limit (a queue would be silent).',
-    `    default-server check inter 1s fastinter 500ms downinter 1s fall 2 rise 2 maxconn ${o.maxSessionsPerNode * 2}`,
+    `    default-server check inter 1s fastinter 500ms downinter 1s fall 2 rise 2 maxconn ${o.maxSessionsPerNode * 2}${o.dns ? ' resolvers dns init-addr last,libc,none' : ''}`,
     '    # Sticky resume: a reconnect carries ready.node as ?node=<id>; a node that is down or',
     '    # draining is skipped (the rule is ignored) and leastconn picks another.',
     ...o.nodes.map((n) => `    use-server ${n.id} if { urlp(node) -m str ${n.id} }`),
@@ -77,6 +80,17 @@ export function renderHaproxyConfig(o: HaproxyConfigOptions): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** deploy/k8s/haproxy.yaml's config: a StatefulSet's pods (stable names = NODE_ID) through its headless Service. */
+export function kubernetesConfig(replicas = 3, maxSessionsPerNode = 8): string {
+  return renderHaproxyConfig({
+    nodes: Array.from({ length: replicas }, (_, i) => ({ id: `captions-${i}`, host: `captions-${i}.captions-nodes.captions.svc.cluster.local`, port: 7860 })),
+    bind: { host: '0.0.0.0', port: 8080 },
+    stats: { host: '0.0.0.0', port: 8404 },
+    maxSessionsPerNode,
+    dns: true,
+  });
 }
 
 /** The committed example: 3 nodes on 127.0.0.1:7861-7863, clients on :7860, stats on :8404. */

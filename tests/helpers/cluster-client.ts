@@ -46,6 +46,8 @@ export interface StreamOptions {
   speed: number;
   /** Called once `atSeconds` of audio have been sent. */
   fault?: { atSeconds: number; run: () => void };
+  /** More of them, in order of time. */
+  faults?: { atSeconds: number; run: () => void }[];
   /** Resolves when the session may stop (after all audio is sent); default: at once. */
   until?: () => Promise<void>;
 }
@@ -73,12 +75,9 @@ export async function streamThrough(o: StreamOptions): Promise<StreamRun> {
   const frameMs = (frame / 16000 / o.speed) * 1000;
   const t0 = Date.now();
   let sent = 0;
+  const faults = [...(o.fault ? [o.fault] : []), ...(o.faults ?? [])];
   for (let i = 0; i < o.pcm.length; i += frame) {
-    if (o.fault && sent >= o.fault.atSeconds * 16000) {
-      const f = o.fault;
-      o.fault = undefined;
-      f.run();
-    }
+    while (faults.length && sent >= faults[0]!.atSeconds * 16000) faults.shift()!.run();
     session.sendAudio(o.pcm.slice(i, i + frame).buffer);
     sent += Math.min(frame, o.pcm.length - i);
     // Paced against the clock, not per frame: timers drift under load.

@@ -72,8 +72,23 @@ describe('a cluster of 3 sphinx nodes behind HAProxy', () => {
 
   it('a connection reset mid-speech resumes on the same node: same session id, no gap', async () => {
     const proxy = await startTcpProxy(Number(new URL(cluster.httpUrl).port));
+    // An idle connection beside the session on its node: after the reset that node is the
+    // busiest, so only the routing hint (not leastconn) can bring the reconnect back to it.
+    let holder: WebSocket | null = null;
+    const addHolder = () => {
+      void cluster.backendState().then((state) => {
+        const node = [...state].find(([, v]) => v.current > 0)![0];
+        holder = new WebSocket(`${cluster.wsUrl}?node=${node}`).on('error', () => {});
+      });
+    };
     try {
-      const run = await streamThrough({ url: `ws://127.0.0.1:${proxy.port}/ws`, pcm, speed: FAST, fault: { atSeconds: 6, run: () => proxy.dropAll() } });
+      const run = await streamThrough({
+        url: `ws://127.0.0.1:${proxy.port}/ws`,
+        pcm,
+        speed: FAST,
+        fault: { atSeconds: 3, run: addHolder },
+        faults: [{ atSeconds: 9, run: () => proxy.dropAll() }],
+      });
       const loss = judge('reset', run);
       const [first, second] = run.wire.readies;
       expect(run.wire.readies).toHaveLength(2);
@@ -85,6 +100,7 @@ describe('a cluster of 3 sphinx nodes behind HAProxy', () => {
       expect(loss.wordsLost).toBe(0);
       expect(loss.repeatedTrigrams).toEqual([]);
     } finally {
+      (holder as WebSocket | null)?.close(1000);
       await proxy.close();
     }
   });
@@ -129,6 +145,7 @@ describe('a cluster of 3 sphinx nodes behind HAProxy', () => {
     let restarted!: () => void;
     const restartsDone = new Promise<void>((r) => (restarted = r));
     const restartLog: string[] = [];
+    const drainHealth: number[] = [];
     const runs: Promise<StreamRun>[] = [];
     let audioEndedAt = 0;
     for (let i = 0; i < 6; i++) {
@@ -140,7 +157,15 @@ describe('a cluster of 3 sphinx nodes behind HAProxy', () => {
     const t0 = Date.now();
     for (const node of cluster.nodes) {
       const t = Date.now();
-      const code = await node.stop('SIGTERM'); // drain: out of rotation, phrases end, clients move
+      const exit = node.stop('SIGTERM'); // drain: out of rotation, phrases end, clients move
+      // While it drains, the node tells HAProxy's health check it is not ready.
+      let health = 0;
+      for (let i = 0; i < 40 && health !== 503; i++) {
+        await sleep(50);
+        health = (await fetch(`http://127.0.0.1:${node.port}/health`).catch(() => null))?.status ?? health;
+      }
+      drainHealth.push(health);
+      const code = await exit;
       const drained = (Date.now() - t) / 1000;
       await node.start();
       await cluster.waitFor('UP', [node.id]);
@@ -163,6 +188,17 @@ describe('a cluster of 3 sphinx nodes behind HAProxy', () => {
       expect(r.events.some((e) => e.type === 'state' && e.state === 'error')).toBe(false);
       expect(loss.wordsLost).toBe(0);
       expect(loss.repeatedTrigrams).toEqual([]);
+    }
+    expect(drainHealth).toEqual([503, 503, 503]);
+    // Each move came from the drain (a retry hint: reconnect at once) and reached another node
+    // straight away, without bouncing off the draining one (HAProxy had taken it out).
+    for (const r of done) {
+      const moves = r.wire.errors.filter((e) => e.code === 'shutting_down');
+      expect(moves).toHaveLength(r.wire.readies.length - 1);
+      for (const [k, m] of moves.entries()) {
+        expect(m.retryAfterMs).toBe(0);
+        expect(r.readyAt[k + 1]! - m.at).toBeLessThan(5000);
+      }
     }
     // Every session was moved at least once (each node drained with sessions on it).
     expect(done.filter((r) => r.wire.readies.length > 1).length).toBeGreaterThanOrEqual(4);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Drain, busyRetryAfterMs, drainOptions, waitUntil } from '../../server/cluster/drain.ts';
 import { nodeIdFrom, routingHint } from '../../server/cluster/node-identity.ts';
 import { retryHintFor, withRoutingHint } from '../../src/offscreen/cluster-hints.ts';
-import { exampleConfig, renderHaproxyConfig } from '../../scripts/cluster/haproxy-config.ts';
+import { exampleConfig, kubernetesConfig, renderHaproxyConfig } from '../../scripts/cluster/haproxy-config.ts';
 import { parseServerMessage } from '../../src/shared/protocol.ts';
 
 describe('node identity', () => {
@@ -108,6 +108,15 @@ describe('HAProxy configuration', () => {
     expect(cfg).toMatch(/timeout tunnel 1h/);
     expect(cfg).toMatch(/option forwardfor/);
     expect(cfg).toMatch(/maxconn 10\b/);
+  });
+
+  it('deploy/k8s/haproxy.yaml embeds the renderer\'s Kubernetes config (pods re-resolved by DNS)', () => {
+    const yaml = fs.readFileSync(new URL('../../deploy/k8s/haproxy.yaml', import.meta.url), 'utf8');
+    const block = yaml.split('  haproxy.cfg: |\n')[1]!.split('\n---\n')[0]!;
+    const embedded = block.split('\n').map((l) => l.replace(/^ {4}/, '')).join('\n');
+    expect(embedded.trimEnd()).toBe(kubernetesConfig().trimEnd());
+    expect(embedded).toContain('use-server captions-1 if { urlp(node) -m str captions-1 }');
+    expect(embedded).toContain('resolvers dns init-addr last,libc,none');
   });
 
   it('deploy/haproxy.cfg is the renderer\'s 3-node example', () => {
