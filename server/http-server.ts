@@ -22,6 +22,8 @@ import { createHttpServer } from './security/tls.ts';
 import { closeReason } from './close-reason.ts';
 import type { TranslationService } from './translate/service.ts';
 import { registerTranslateRoutes } from './translate/translate-http.ts';
+import { Drain, busyRetryAfterMs, drainOptions } from './cluster/drain.ts'; // cluster hook (issue 17)
+import { NODE_ID } from './cluster/node-identity.ts'; // cluster hook (issue 17)
 
 export const WS_PATH = '/ws';
 
@@ -30,6 +32,8 @@ export interface TranscriptionServer {
   listen(): Promise<AddressInfo>;
   /** Finishes finals, closes every session with a reason, stops listening. */
   close(): Promise<void>;
+  /** Cluster hook (issue 17): /health says "draining" (503), sessions end their phrase and move, then close(). */
+  drain(): Promise<void>;
 }
 
 export function createTranscriptionServer(
@@ -41,6 +45,8 @@ export function createTranscriptionServer(
   const sessions = new Set<Session>();
   const startedAt = Date.now();
   let closing = false;
+  const drain = new Drain(); // cluster hook (issue 17)
+
   const guard = new ConnectionGuard(config, log);
   const hostNames = serverHostNames(config);
   metrics.trackSessions(() => sessions.size);
@@ -98,10 +104,13 @@ export function createTranscriptionServer(
       allowedHeaders: ['content-type', 'authorization'],
       maxAge: 600,
     });
-    app.get('/health', async () => {
+    app.get('/health', async (_req, reply) => {
       const engine = engines.default.info;
+      const h = drain.health(); // cluster hook (issue 17): draining → 503, HAProxy stops sending sessions
+      reply.code(h.httpStatus);
       return {
-        status: closing ? 'shutting_down' : 'ok',
+        status: closing && !drain.draining ? 'shutting_down' : h.status,
+        ...(NODE_ID ? { node: NODE_ID } : {}), // cluster hook (issue 17)
         engine: engine.name,
         model: engine.model,
         engines: engines.names,
@@ -150,6 +159,7 @@ export function createTranscriptionServer(
     limitMessageSize(ws, config.maxPendingMessageBytes);
     const openedAt = Date.now();
     if (closing) return refuse(ws, 'shutting_down', 'the server is shutting down', CloseCode.goingAway);
+    if (drain.draining) return refuse(ws, 'shutting_down', 'this server is draining; reconnect to reach another', CloseCode.goingAway, 500); // cluster hook (issue 17)
     guard.admit(ws, req.raw, req.ip, (release) => accept(ws, release, openedAt));
   }
 
@@ -161,7 +171,13 @@ export function createTranscriptionServer(
     if (sessions.size + uploads.active >= config.maxSessions) {
       release();
       log.warn(`refused a session: ${sessions.size}/${config.maxSessions} sessions running`);
-      return refuse(ws, 'busy', `the server is at its limit of ${config.maxSessions} sessions; try again later`, CloseCode.tryAgainLater);
+      return refuse(
+        ws,
+        'busy',
+        `the server is at its limit of ${config.maxSessions} sessions; try again later`,
+        CloseCode.tryAgainLater,
+        busyRetryAfterMs(), // cluster hook (issue 17): retry hint
+      );
     }
     // Until its init, a connection holds its slot for initTimeout at most (keepalive does not extend it).
     const deadline = setTimeout(() => {
@@ -186,8 +202,8 @@ export function createTranscriptionServer(
     sessions.add(session);
   }
 
-  function refuse(ws: WebSocket, code: string, message: string, closeCode: number): void {
-    const msg: ServerMessage = { type: 'error', code, message, fatal: true, success: false };
+  function refuse(ws: WebSocket, code: string, message: string, closeCode: number, retryAfterMs?: number): void {
+    const msg: ServerMessage = { type: 'error', code, message, fatal: true, success: false, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
     metrics.serverMessage(msg);
     ws.send(JSON.stringify(msg));
     ws.close(closeCode, closeReason(message));
@@ -211,6 +227,11 @@ export function createTranscriptionServer(
       for (const client of wss.clients) client.terminate();
       app.server.closeAllConnections();
       await app.close();
+    },
+    // Cluster hook (issue 17): drain, then the close() above.
+    drain() {
+      const opts = drainOptions(process.env, NODE_ID !== undefined);
+      return drain.run(opts, () => Promise.all([...sessions].map((s) => s.drain(opts))), () => this.close());
     },
   };
 }
