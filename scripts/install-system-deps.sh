@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the server and the tests need, only where missing:
-# PocketSphinx (the sphinx engine), a C/C++ toolchain (the whisper.cpp addon), Apertium (offline translation: apertium-apy + the eng-spa pair), Chromium (end-to-end tests), sox and espeak-ng (audio tools).
+# PocketSphinx (the sphinx engine), a C/C++ toolchain (the whisper.cpp addon), Apertium (offline translation: apertium-apy + the eng-spa pair), Chromium (end-to-end tests), sox and espeak-ng (audio tools), HAProxy (npm run cluster, tests/server/cluster.test.ts).
 set -euo pipefail
 
-# "server": what `npm run server` needs; "all" (default): also what the tests need.
+# "server": what `npm run server` needs; "cluster": plus HAProxy (`npm run cluster`); "all" (default): also what the tests need.
 server_packages=(pocketsphinx pocketsphinx-en-us libpocketsphinx3 libsphinxbase3 g++ make python3)
 if [ "${1:-all}" = "server" ]; then
   packages=("${server_packages[@]}")
+elif [ "$1" = "cluster" ]; then
+  packages=("${server_packages[@]}" haproxy)
 else
-  packages=("${server_packages[@]}" apertium-apy apertium-eng-spa chromium sox espeak-ng)
+  packages=("${server_packages[@]}" apertium-apy apertium-eng-spa chromium sox espeak-ng haproxy)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -15,6 +15,8 @@ import { createHttpServer } from './security/tls.ts';
 import { closeReason } from './close-reason.ts';
 import type { TranslationService } from './translate/service.ts';
 import { createTranslateHandler } from './translate/translate-http.ts';
+import { Drain, busyRetryAfterMs, drainOptions } from './cluster/drain.ts'; // cluster hook (issue 17)
+import { NODE_ID } from './cluster/node-identity.ts'; // cluster hook (issue 17)
 
 export const WS_PATH = '/ws';
 
@@ -23,6 +25,8 @@ export interface TranscriptionServer {
   listen(): Promise<AddressInfo>;
   /** Finishes finals, closes every session with a reason, stops listening. */
   close(): Promise<void>;
+  /** Cluster hook (issue 17): /health says "draining" (503), sessions end their phrase and move, then close(). */
+  drain(): Promise<void>;
 }
 
 export function createTranscriptionServer(
@@ -34,6 +38,7 @@ export function createTranscriptionServer(
   const sessions = new Set<Session>();
   const startedAt = Date.now();
   let closing = false;
+  const drain = new Drain(); // cluster hook (issue 17)
 
   const guard = new ConnectionGuard(config, log);
   // REST uploads (POST /transcribe) share the session limit with streaming sessions.
@@ -44,8 +49,10 @@ export function createTranscriptionServer(
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method === 'GET' && url.pathname === '/health') {
       const engine = engines.default.info;
-      return json(res, 200, {
-        status: closing ? 'shutting_down' : 'ok',
+      const h = drain.health(); // cluster hook (issue 17): draining → 503, HAProxy stops sending sessions
+      return json(res, h.httpStatus, {
+        status: closing && !drain.draining ? 'shutting_down' : h.status,
+        ...(NODE_ID ? { node: NODE_ID } : {}), // cluster hook (issue 17)
         engine: engine.name,
         model: engine.model,
         engines: engines.names,
@@ -96,6 +103,7 @@ export function createTranscriptionServer(
 
   function accept(ws: WebSocket): void {
     if (closing) return refuse(ws, 'shutting_down', 'the server is shutting down', CloseCode.goingAway);
+    if (drain.draining) return refuse(ws, 'shutting_down', 'this server is draining; reconnect to reach another', CloseCode.goingAway, 500); // cluster hook (issue 17)
     if (sessions.size + transcribeHandler.active >= config.maxSessions) {
       log.warn(`refused a session: ${sessions.size}/${config.maxSessions} sessions running`);
       return refuse(
@@ -103,6 +111,7 @@ export function createTranscriptionServer(
         'busy',
         `the server is at its limit of ${config.maxSessions} sessions; try again later`,
         CloseCode.tryAgainLater,
+        busyRetryAfterMs(), // cluster hook (issue 17): retry hint
       );
     }
     const session = new Session(ws, {
@@ -115,8 +124,8 @@ export function createTranscriptionServer(
     sessions.add(session);
   }
 
-  function refuse(ws: WebSocket, code: string, message: string, closeCode: number): void {
-    const msg: ServerMessage = { type: 'error', code, message, fatal: true, success: false };
+  function refuse(ws: WebSocket, code: string, message: string, closeCode: number, retryAfterMs?: number): void {
+    const msg: ServerMessage = { type: 'error', code, message, fatal: true, success: false, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
     metrics.serverMessage(msg);
     ws.send(JSON.stringify(msg));
     ws.close(closeCode, closeReason(message));
@@ -143,6 +152,11 @@ export function createTranscriptionServer(
       wss.close();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    },
+    // Cluster hook (issue 17): drain, then the close() above.
+    drain() {
+      const opts = drainOptions(process.env, NODE_ID !== undefined);
+      return drain.run(opts, () => Promise.all([...sessions].map((s) => s.drain(opts))), () => this.close());
     },
   };
 }

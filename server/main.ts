@@ -36,7 +36,8 @@ async function main(): Promise<void> {
     if (stopping) return process.exit(1); // a second signal forces the exit
     stopping = true;
     log.info(`${signal}: finishing finals and closing ${server.sessions.size} session(s)`);
-    await server.close();
+    // Cluster hook (issue 17): SIGTERM drains (out of rotation, phrases end, clients move); SIGINT closes at once.
+    await (signal === 'SIGTERM' ? server.drain() : server.close());
     await engines.close();
     await translation?.close();
     process.exit(0);

@@ -54,6 +54,11 @@ export class TranscriptionPipeline {
   /** Engine time spent on the open segment, in ms (for the real-time factor). */
   private engineMs = 0;
 
+  /** A phrase is open (speech without its final yet): draining waits for it to end (cluster/drain.ts). */
+  get speaking(): boolean {
+    return this.inSegment;
+  }
+
   private constructor(
     private readonly recognizer: Recognizer,
     private readonly vad: VadStream,

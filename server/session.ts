@@ -26,6 +26,8 @@ import { metrics } from './metrics.ts';
 import { closeReason } from './close-reason.ts';
 import type { TranslationService } from './translate/service.ts';
 import { normalizeLanguage } from '../src/shared/language-codes.ts';
+import { routingHint } from './cluster/node-identity.ts'; // cluster hook (issue 17)
+import { waitUntil, type DrainOptions } from './cluster/drain.ts'; // cluster hook (issue 17)
 
 /** Protocol 2 sessions that sent ready and are alive: the ones a reconnecting client may resume. */
 const resumables = new ResumeRegistry<Session>();
@@ -266,6 +268,7 @@ export class Session {
         sampleRate: WIRE_SAMPLE_RATE,
         ...(choice.notice ? { notice: choice.notice } : {}),
         resumeToken: this.resumeToken,
+        ...routingHint(), // cluster hook (issue 17): ready.node, the resume routing hint
       };
       if (this.targetLanguage) this.readyMsg.translation = this.targetLanguage;
       // A failed resume (resume_failed already sent) continues as this new session.
@@ -305,6 +308,18 @@ export class Session {
     if (this.state === 'closed') return;
     this.error('shutting_down', 'the server is shutting down', true);
     this.close(CloseCode.goingAway, 'server shutting down');
+  }
+
+  /** Cluster hook (issue 17): drain: the open phrase ends (or times out), its final goes out, the client is told to move. */
+  async drain(opts: DrainOptions): Promise<void> {
+    if (this.state === 'streaming') await waitUntil(() => this.state !== 'streaming' || !this.pipeline?.speaking, opts.phraseWaitMs);
+    if (this.state === 'streaming') {
+      this.state = 'stopping';
+      await this.pipeline?.flush();
+    }
+    if (this.state === 'closed') return;
+    this.send({ type: 'error', code: 'shutting_down', message: 'this server is restarting; reconnect to continue on another', fatal: true, success: false, retryAfterMs: opts.moveRetryMs });
+    this.close(CloseCode.goingAway, 'server draining');
   }
 
   private touch(): void {

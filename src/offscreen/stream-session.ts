@@ -31,6 +31,7 @@ import { DEFAULT_CHUNKER, PauseChunker, type ChunkCut, type PauseChunkerOptions 
 import { httpAnswers, RestError, transcribeWav } from './rest-transcribe.ts';
 import { mergeChunkText } from './text-merge.ts';
 import { encodeWav } from './wav-encode.ts';
+import { retryHintFor, withRoutingHint, type RetryHint } from './cluster-hints.ts';
 
 export type StreamState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'stopping' | 'stopped' | 'error';
 
@@ -124,6 +125,8 @@ interface ServerSession {
   openPartial: number | null;
   /** Caption id prefix. */
   epoch: number;
+  /** Cluster node holding the session (`ready.node`): reconnects ask the balancer for it. */
+  node?: string;
 }
 
 /** A chunk of the log [start, end) for chunk modes, with its answer once it arrives. */
@@ -188,6 +191,8 @@ export class StreamSession {
   private probing = false;
   /** This server has sent `ready` once: it is not of the original design. */
   private sawReady = false;
+  /** A busy cluster or a draining node said when to come back (cluster-hints.ts). */
+  private retryHint: RetryHint | null = null;
 
   constructor(options: StreamSessionOptions) {
     const o = options;
@@ -316,7 +321,7 @@ export class StreamSession {
     this.ready = false;
     let ws: WebSocket;
     try {
-      ws = new this.opts.WebSocketImpl(this.opts.url);
+      ws = new this.opts.WebSocketImpl(withRoutingHint(this.opts.url, this.server?.token ? this.server.node : undefined));
     } catch {
       this.fail(`"${this.opts.url}" is not a valid server address`);
       return;
@@ -445,6 +450,7 @@ export class StreamSession {
         lastFinalId: -1,
         openPartial: null,
         epoch: ++this.epoch,
+        ...(ready.node ? { node: ready.node } : {}),
       };
     }
     this.emit({
@@ -605,7 +611,9 @@ export class StreamSession {
       return;
     }
     if (RETRYABLE_CODES.has(msg.code)) {
-      this.abandon(plainServerError(msg));
+      this.retryHint = retryHintFor(msg, this.ready);
+      if (this.retryHint?.sessionMoved && this.server) this.server.token = undefined; // its node drains: a new session elsewhere
+      this.abandon(this.retryHint?.reason ?? plainServerError(msg));
       return;
     }
     this.fail(plainServerError(msg));
@@ -662,11 +670,14 @@ export class StreamSession {
         return;
       }
     }
-    if (!this.everLive && this.attempt > this.opts.maxInitialAttempts) {
+    const hint = this.retryHint;
+    this.retryHint = null;
+    // A server that says when to come back is reachable: never give up on it (a full cluster).
+    if (!hint && !this.everLive && this.attempt > this.opts.maxInitialAttempts) {
       this.fail(reason);
       return;
     }
-    const delay = backoffDelay(this.attempt, this.opts.backoff, this.opts.random);
+    const delay = hint ? hint.delayMs : backoffDelay(this.attempt, this.opts.backoff, this.opts.random);
     this.setState('reconnecting', { attempt: this.attempt, retryInMs: delay, reason });
     clearTimeout(this.timers.retry);
     this.timers.retry = setTimeout(() => this.connect(), delay);

@@ -64,6 +64,8 @@ export interface ReadyMessage {
   receivedSamples?: number;
   /** Present when the server will push `translation` messages: their target language. */
   translation?: string;
+  /** Cluster routing hint: the node holding this session; reconnect with `?node=<it>` (docs/scaling.md). */
+  node?: string;
 }
 
 export interface PartialMessage {
@@ -125,6 +127,8 @@ export interface ErrorMessage {
   message: string;
   fatal: boolean;
   success: false;
+  /** On `busy` and `shutting_down`: reconnect after this many ms (a full cluster, a draining node). */
+  retryAfterMs?: number;
 }
 
 export interface PongMessage {
@@ -329,6 +333,7 @@ export function parseServerMessage(raw: string): Parsed<ServerMessage> {
           ...(typeof data.resumed === 'boolean' ? { resumed: data.resumed } : {}),
           ...(num('receivedSamples') !== null ? { receivedSamples: num('receivedSamples')! } : {}),
           ...(typeof data.translation === 'string' && data.translation ? { translation: data.translation } : {}),
+          ...(typeof data.node === 'string' && data.node ? { node: data.node } : {}),
         },
       };
     case 'partial':
@@ -374,6 +379,7 @@ export function parseServerMessage(raw: string): Parsed<ServerMessage> {
           message: typeof data.message === 'string' ? data.message : 'the server reported an error',
           fatal: data.fatal === true,
           success: false,
+          ...(num('retryAfterMs') !== null && num('retryAfterMs')! >= 0 ? { retryAfterMs: num('retryAfterMs')! } : {}),
         },
       };
     case 'connection':
