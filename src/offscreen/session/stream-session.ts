@@ -5,30 +5,24 @@
 //   idle → connecting → live ⇄ reconnecting → stopping → stopped
 //                  ↘──────────────↘────────────────────→ error
 //
-// This core keeps the state machine, the AudioLog (every captured sample stays there until
-// the server confirms it), backoff, the choice of link and the events. The links (link.ts):
-// - `streaming` (streaming-link.ts, our protocol 2): frames over the WebSocket, resumable.
-// - `legacy` (chunk-link.ts over ws-chunk-sender.ts; the original design's server, told by
-//   its first answer): WAV chunks cut at pauses over the WebSocket, answered in order.
-// - `rest` (chunk-link.ts over rest-chunk-sender.ts): the same chunks over POST /transcribe
-//   when the WebSocket is missing or keeps failing but HTTP answers; the WebSocket is tried
-//   again now and then.
-// After an outage the log's backlog is sent first (as fast as the socket takes it), then live audio.
+// This core keeps the state machine, the AudioLog (every sample until the server confirms it;
+// after an outage its backlog goes first), backoff, the choice of link and the events. Links
+// (link.ts): `streaming` (streaming-link.ts, our protocol 2, resumable), `legacy` (chunk-link.ts
+// over ws-chunk-sender.ts, the original design's server, told by its first answer) and `rest`
+// (chunk-link.ts over rest-chunk-sender.ts: POST /transcribe while the WebSocket fails).
 
 import { CloseCode, WIRE_SAMPLE_RATE as RATE } from '../../shared/protocol.ts';
 import type { AudioEncoding, ErrorMessage, ReadyMessage, ServerMessage } from '../../shared/protocol.ts';
-import type { TransportMode } from '../../shared/session-state.ts';
-import { AudioLog } from '../audio-log.ts';
-import { backoffDelay, DEFAULT_BACKOFF } from '../backoff.ts';
-import { retryHintFor, withRoutingHint, type RetryHint } from '../cluster-hints.ts';
-import { DEFAULT_CHUNKER } from '../pause-chunker.ts';
+import { retryHintFor, withRoutingHint } from '../cluster-hints.ts';
 import { httpAnswers } from '../rest-transcribe.ts';
 import { ChunkLink } from './chunk-link.ts';
 import type { LinkHost } from './link.ts';
+import { ReconnectPolicy } from './reconnect-policy.ts';
 import { RestChunkSender } from './rest-chunk-sender.ts';
 import { ServerSocket } from './server-socket.ts';
 import { StreamingLink } from './streaming-link.ts';
-import type { ResolvedOptions, StateExtra, StreamEvent, StreamSessionOptions, StreamState } from './types.ts';
+import { SessionReporter } from './reporter.ts';
+import { resolveOptions, type ResolvedOptions, type StreamSessionOptions } from './types.ts';
 import { plainClose, plainServerError, WORDS } from './wording.ts';
 import { WsChunkSender } from './ws-chunk-sender.ts';
 
@@ -37,63 +31,30 @@ const RETRYABLE_CODES = new Set(['overloaded', 'busy', 'idle_timeout', 'shutting
 
 type Timer = ReturnType<typeof setTimeout> | undefined;
 
-export class StreamSession implements LinkHost {
-  state: StreamState = 'idle';
-  mode: TransportMode = 'streaming';
+export class StreamSession extends SessionReporter implements LinkHost {
   private readonly opts: ResolvedOptions;
-  readonly log: AudioLog;
   private socket: ServerSocket | null = null;
   /** The current socket may take audio. */
   private ready = false;
-  private everLive = false;
-  private attempt = 0;
-  /** WebSocket failures in a row, for the REST decision. */
-  private wsFailures = 0;
+  private readonly reconnects: ReconnectPolicy;
   private epoch = 0;
   private chunkSeq = 0;
   private readonly streaming: StreamingLink;
   /** The chunk link while in a chunk mode (legacy, REST). */
   private chunkLink: ChunkLink | null = null;
   private timers: Record<'retry' | 'stop' | 'wsRetry', Timer> = { retry: undefined, stop: undefined, wsRetry: undefined };
-  private statusTimer: ReturnType<typeof setInterval> | undefined;
   private stopWaiters: (() => void)[] = [];
   /** The socket in flight is only a check whether WebSocket works again (REST stays on meanwhile). */
   private probing = false;
   /** This server has sent `ready` once: it is not of the original design. */
   private sawReady = false;
-  /** A busy cluster or a draining node said when to come back (cluster-hints.ts). */
-  private retryHint: RetryHint | null = null;
 
   constructor(options: StreamSessionOptions) {
-    const o = options;
-    this.opts = {
-      url: o.url,
-      sourceLanguage: o.sourceLanguage,
-      targetLanguage: o.targetLanguage,
-      engine: o.engine,
-      token: o.token ?? '',
-      createOpusEncoder: o.createOpusEncoder,
-      onEvent: o.onEvent,
-      WebSocketImpl: o.WebSocketImpl ?? WebSocket,
-      fetchImpl: o.fetchImpl ?? ((...args: Parameters<typeof fetch>) => fetch(...args)),
-      keepaliveMs: o.keepaliveMs ?? 5_000,
-      pongTimeoutMs: o.pongTimeoutMs ?? 4_000,
-      readyTimeoutMs: o.readyTimeoutMs ?? 5_000,
-      connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
-      stopTimeoutMs: o.stopTimeoutMs ?? 15_000,
-      chunkTimeoutMs: o.chunkTimeoutMs ?? 30_000,
-      maxBufferSeconds: o.maxBufferSeconds ?? 120,
-      maxInitialAttempts: o.maxInitialAttempts ?? 3,
-      restAfterFailures: o.restAfterFailures ?? 4,
-      wsRetryMs: o.wsRetryMs ?? 20_000,
-      maxRestInFlight: o.maxRestInFlight ?? 2,
-      backoff: o.backoff ?? DEFAULT_BACKOFF,
-      chunker: o.chunker ?? DEFAULT_CHUNKER,
-      random: o.random ?? Math.random,
-      now: o.now ?? Date.now,
-    };
-    this.log = new AudioLog(this.opts.maxBufferSeconds * RATE);
+    const opts = resolveOptions(options);
+    super(opts.onEvent, opts.maxBufferSeconds);
+    this.opts = opts;
     this.streaming = new StreamingLink(this, this.opts, () => ++this.epoch);
+    this.reconnects = new ReconnectPolicy(this.opts);
   }
 
   /** The wire encoding streaming uses now. */
@@ -104,7 +65,7 @@ export class StreamSession implements LinkHost {
   start(): void {
     if (this.state !== 'idle') return;
     this.setState('connecting');
-    this.statusTimer = setInterval(() => this.emitStatus(), 1000);
+    this.startStatus();
     this.connect();
   }
 
@@ -169,13 +130,8 @@ export class StreamSession implements LinkHost {
     return this.mode === 'legacy' && !this.ready ? (this.log.end - unconfirmedFrom) / RATE : 0;
   }
 
-  /** Seconds of captured audio the server has not confirmed yet (kept for re-sending). */
-  get unconfirmedSeconds(): number {
-    return (this.log.end - Math.max(this.log.acked, this.log.start)) / RATE;
-  }
-
-  get droppedSeconds(): number {
-    return this.log.droppedSamples / RATE;
+  protected get engineBehindSeconds(): number {
+    return this.streaming.engineBehind;
   }
 
   // ------------------------------------------------------------ connection
@@ -276,9 +232,7 @@ export class StreamSession implements LinkHost {
     this.probing = false;
     clearTimeout(this.timers.wsRetry);
     this.ready = true;
-    this.everLive = true;
-    this.attempt = 0;
-    this.wsFailures = 0;
+    this.reconnects.connected();
     if (this.state !== 'live') this.setState('live');
     this.emitStatus();
   }
@@ -304,9 +258,9 @@ export class StreamSession implements LinkHost {
       return;
     }
     if (RETRYABLE_CODES.has(msg.code)) {
-      this.retryHint = retryHintFor(msg, this.ready);
-      if (this.retryHint?.sessionMoved) this.streaming.dropResume(); // its node drains: a new session elsewhere
-      this.abandon(this.retryHint?.reason ?? plainServerError(msg));
+      const hint = (this.reconnects.hint = retryHintFor(msg, this.ready));
+      if (hint?.sessionMoved) this.streaming.dropResume(); // its node drains: a new session elsewhere
+      this.abandon(hint?.reason ?? plainServerError(msg));
       return;
     }
     this.fail(plainServerError(msg));
@@ -314,11 +268,7 @@ export class StreamSession implements LinkHost {
 
   private onClose(code: number, reason: string, opened: boolean): void {
     this.dropSocket();
-    if (this.probing) {
-      this.probing = false;
-      this.scheduleWsRetry();
-      return;
-    }
+    if (this.probeFailed()) return;
     if (this.state === 'stopping' && this.mode !== 'rest') {
       this.finish('stopped');
       return;
@@ -328,18 +278,14 @@ export class StreamSession implements LinkHost {
       this.fail(WORDS.refused(reason));
       return;
     }
-    if (!opened) this.wsFailures++;
+    if (!opened) this.reconnects.notOpened();
     void this.scheduleReconnect(opened ? plainClose(code) : WORDS.unreachable(this.opts.url), !opened);
   }
 
   /** Drops the current socket on purpose (dead, or a retryable fatal error) and reconnects. */
   private abandon(reason: string): void {
     this.dropSocket({ code: 4001, reason: 'reconnecting' });
-    if (this.probing) {
-      this.probing = false;
-      this.scheduleWsRetry();
-      return;
-    }
+    if (this.probeFailed()) return;
     if (this.state === 'stopping') this.finish('stopped');
     else void this.scheduleReconnect(reason, false);
   }
@@ -355,27 +301,15 @@ export class StreamSession implements LinkHost {
 
   private async scheduleReconnect(reason: string, neverOpened: boolean): Promise<void> {
     this.ready = false;
-    this.attempt++;
-    // The WebSocket itself fails (missing /ws, a proxy that blocks it), yet HTTP answers: REST.
-    const tryRest = neverOpened && (!this.everLive ? this.attempt >= 2 : this.wsFailures >= this.opts.restAfterFailures);
-    if (tryRest || (!this.everLive && this.attempt > this.opts.maxInitialAttempts)) {
+    if (this.reconnects.lost(neverOpened)) {
       const state = this.state;
       const up = await httpAnswers(this.opts.url, this.opts.fetchImpl);
       if (this.state !== state || this.socket) return; // stopped meanwhile
-      if (up) {
-        this.enterRest();
-        return;
-      }
+      if (up) return this.enterRest();
     }
-    const hint = this.retryHint;
-    this.retryHint = null;
-    // A server that says when to come back is reachable: never give up on it (a full cluster).
-    if (!hint && !this.everLive && this.attempt > this.opts.maxInitialAttempts) {
-      this.fail(reason);
-      return;
-    }
-    const delay = hint ? hint.delayMs : backoffDelay(this.attempt, this.opts.backoff, this.opts.random);
-    this.setState('reconnecting', { attempt: this.attempt, retryInMs: delay, reason });
+    const delay = this.reconnects.nextDelay();
+    if (delay === null) return this.fail(reason);
+    this.setState('reconnecting', { attempt: this.reconnects.attempt, retryInMs: delay, reason });
     clearTimeout(this.timers.retry);
     this.timers.retry = setTimeout(() => this.connect(), delay);
   }
@@ -399,8 +333,7 @@ export class StreamSession implements LinkHost {
     this.streaming.forget(); // a WebSocket session after REST starts afresh from the confirmed audio
     this.emit({ type: 'ready', legacy: false, engine: 'POST /transcribe', model: '' });
     this.ready = false;
-    this.everLive = true;
-    this.attempt = 0;
+    this.reconnects.onRest();
     this.setState('live');
     this.enterChunkMode('rest', new RestChunkSender(this, this.opts));
     this.emitStatus();
@@ -415,6 +348,14 @@ export class StreamSession implements LinkHost {
       this.probing = true;
       this.connect();
     }, this.opts.wsRetryMs);
+  }
+
+  /** The socket was only a look whether the WebSocket works again: REST goes on, look later. */
+  private probeFailed(): boolean {
+    if (!this.probing) return false;
+    this.probing = false;
+    this.scheduleWsRetry();
+    return true;
   }
 
   /** LinkHost: every chunk is answered. */
@@ -440,7 +381,7 @@ export class StreamSession implements LinkHost {
     this.dropSocket({ code: 1000, reason: state === 'stopped' ? 'stopped' : 'error' });
     this.leaveChunkMode();
     for (const t of ['retry', 'stop', 'wsRetry'] as const) clearTimeout(this.timers[t]);
-    clearInterval(this.statusTimer);
+    this.stopStatus();
     this.log.clear();
     if (this.state !== state) this.setState(state, reason ? { reason } : {});
     for (const wake of this.stopWaiters.splice(0)) wake();
@@ -448,26 +389,5 @@ export class StreamSession implements LinkHost {
 
   private waitStopped(): Promise<void> {
     return new Promise((resolve) => this.stopWaiters.push(resolve));
-  }
-
-  // ------------------------------------------------------------ events
-
-  setState(state: StreamState, extra: StateExtra = {}): void {
-    this.state = state;
-    this.emit({ type: 'state', state, ...extra });
-  }
-
-  emitStatus(): void {
-    const round1 = (x: number) => Math.round(x * 10) / 10;
-    const engineBehindSeconds = round1(this.streaming.engineBehind);
-    this.emit({ type: 'status', mode: this.mode, behindSeconds: round1(this.bufferedSeconds), droppedSeconds: round1(this.droppedSeconds), engineBehindSeconds });
-  }
-
-  emit(event: StreamEvent): void {
-    try {
-      this.opts.onEvent(event);
-    } catch (err) {
-      console.error('[stream] event handler failed', err);
-    }
   }
 }

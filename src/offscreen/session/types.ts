@@ -1,11 +1,11 @@
-// The public types of a StreamSession: its states, the events it reports and its options
-// (re-exported by stream-session.ts; the session's parts share them without import cycles).
+// The public types of a StreamSession: its states, the events it reports and its options with
+// their defaults (re-exported by stream-session.ts; the session's parts share them without import cycles).
 
 import type { AudioEncoding } from '../../shared/protocol.ts';
 import type { CaptionUpdate } from '../../shared/messages.ts';
 import type { TransportMode } from '../../shared/session-state.ts';
-import type { BackoffOptions } from '../backoff.ts';
-import type { PauseChunkerOptions } from '../pause-chunker.ts';
+import { DEFAULT_BACKOFF, type BackoffOptions } from '../backoff.ts';
+import { DEFAULT_CHUNKER, type PauseChunkerOptions } from '../pause-chunker.ts';
 import type { WireEncoderFactory } from './wire-encoder.ts';
 
 export type StreamState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'stopping' | 'stopped' | 'error';
@@ -79,3 +79,32 @@ export type ResolvedOptions = Required<Omit<StreamSessionOptions, 'WebSocketImpl
   fetchImpl: typeof fetch;
   createOpusEncoder: WireEncoderFactory | undefined;
 };
+
+export function resolveOptions(o: StreamSessionOptions): ResolvedOptions {
+  return {
+    url: o.url,
+    sourceLanguage: o.sourceLanguage,
+    targetLanguage: o.targetLanguage,
+    engine: o.engine,
+    token: o.token ?? '',
+    createOpusEncoder: o.createOpusEncoder,
+    onEvent: o.onEvent,
+    WebSocketImpl: o.WebSocketImpl ?? WebSocket,
+    fetchImpl: o.fetchImpl ?? ((...args: Parameters<typeof fetch>) => fetch(...args)),
+    keepaliveMs: o.keepaliveMs ?? 5_000,
+    pongTimeoutMs: o.pongTimeoutMs ?? 4_000,
+    readyTimeoutMs: o.readyTimeoutMs ?? 5_000,
+    connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
+    stopTimeoutMs: o.stopTimeoutMs ?? 15_000,
+    chunkTimeoutMs: o.chunkTimeoutMs ?? 30_000,
+    maxBufferSeconds: o.maxBufferSeconds ?? 120,
+    maxInitialAttempts: o.maxInitialAttempts ?? 3,
+    restAfterFailures: o.restAfterFailures ?? 4,
+    wsRetryMs: o.wsRetryMs ?? 20_000,
+    maxRestInFlight: o.maxRestInFlight ?? 2,
+    backoff: o.backoff ?? DEFAULT_BACKOFF,
+    chunker: o.chunker ?? DEFAULT_CHUNKER,
+    random: o.random ?? Math.random,
+    now: o.now ?? Date.now,
+  };
+}
