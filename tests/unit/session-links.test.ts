@@ -91,7 +91,7 @@ describe('StreamingLink', () => {
     const link = new StreamingLink(host, opts, () => 1);
     for (let i = 1; i <= 10; i++) host.log.push(pcm(i));
     link.start(link.accept(ready()), fakeSocket().socket);
-    const final = { type: 'final', segmentId: 0, text: 'hello there', start: 0, end: 0.5 } as const;
+    const final = { type: 'final', segmentId: 0, text: 'hello there', start: 0, end: 0.5, language: 'en' } as const;
     link.onMessage(final);
     link.onMessage(final);
     link.onMessage({ type: 'partial', segmentId: 0, text: 'late partial', start: 0, end: 0.4 });
@@ -119,7 +119,7 @@ describe('StreamingLink', () => {
     let fail: (err: Error) => void = () => {};
     const link = new StreamingLink(host, { ...opts, createOpusEncoder: (_p, onError) => ((fail = onError), { encode() {}, flush: async () => {}, close() {} }) }, () => 1);
     link.start(link.accept(ready()), fakeSocket().socket);
-    expect(link.initMessage().audio.encoding).toBe('opus');
+    expect(link.initMessage().audio?.encoding).toBe('opus');
     fail(new Error('boom'));
     expect(link.wire.encoding).toBe('pcm_s16le');
     expect(events.some((e) => e.type === 'notice')).toBe(true);
