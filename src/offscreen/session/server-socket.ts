@@ -1,0 +1,121 @@
+// One WebSocket to the transcription server: connect timeout, parsing of its messages,
+// keepalive with a dead-connection check, quiet closing, and the silence that tells a server
+// of the original design (it may say nothing until audio comes) from ours (it answers init).
+
+import { parseServerMessage, type ServerMessage } from '../../shared/protocol.ts';
+import type { WebSocketConstructor } from './types.ts';
+import { WORDS } from './wording.ts';
+
+const OPEN = 1;
+
+export interface ServerSocketHandlers {
+  onOpen(): void;
+  onMessage(msg: ServerMessage): void;
+  /** The first message could not be read (later ones are only logged). */
+  onBadFirstMessage(): void;
+  /** `opened`: the socket had opened before it closed. */
+  onClose(code: number, reason: string, opened: boolean): void;
+  /** Dead: did not open in time, or stopped answering keepalives. */
+  onDead(reason: string): void;
+}
+
+export interface ServerSocketTimeouts {
+  connectTimeoutMs: number;
+  keepaliveMs: number;
+  pongTimeoutMs: number;
+}
+
+type Timer = ReturnType<typeof setTimeout> | undefined;
+
+export class ServerSocket {
+  private readonly ws: WebSocket;
+  private opened = false;
+  private answered = false;
+  /** Dropped by its owner: no more events, nothing more sent. */
+  private dropped = false;
+  private connectTimer: Timer;
+  private silenceTimer: Timer;
+  private pongTimer: Timer;
+  private keepalive: ReturnType<typeof setInterval> | undefined;
+
+  /** Throws on an invalid address. */
+  constructor(WebSocketImpl: WebSocketConstructor, url: string, private readonly handlers: ServerSocketHandlers, private readonly timeouts: ServerSocketTimeouts) {
+    const ws = new WebSocketImpl(url);
+    ws.binaryType = 'arraybuffer';
+    this.ws = ws;
+    this.connectTimer = setTimeout(() => this.handlers.onDead(WORDS.noAnswer), timeouts.connectTimeoutMs);
+    ws.onopen = () => {
+      if (this.dropped) return;
+      this.opened = true;
+      clearTimeout(this.connectTimer);
+      this.handlers.onOpen();
+    };
+    ws.onmessage = (ev: MessageEvent) => {
+      if (this.dropped) return;
+      clearTimeout(this.pongTimer);
+      if (typeof ev.data !== 'string') return;
+      const parsed = parseServerMessage(ev.data);
+      if (!parsed.ok) {
+        console.warn('[stream] ignoring server message:', parsed.message);
+        if (!this.answered) this.handlers.onBadFirstMessage();
+        this.answered = true;
+        return;
+      }
+      this.answered = true;
+      this.handlers.onMessage(parsed.value);
+    };
+    ws.onclose = (ev: CloseEvent) => {
+      if (this.dropped) return;
+      this.handlers.onClose(ev.code, ev.reason, this.opened);
+    };
+    ws.onerror = () => {
+      // A close event always follows; it decides what to do.
+    };
+  }
+
+  get isOpen(): boolean {
+    return !this.dropped && this.ws.readyState === OPEN;
+  }
+
+  /** A server of the original design may stay silent until audio comes: after `ms` call `onSilent`. */
+  expectAnswerWithin(ms: number, onSilent: () => void): void {
+    clearTimeout(this.silenceTimer);
+    this.silenceTimer = setTimeout(onSilent, ms);
+  }
+
+  /** The server has shown which kind it is. */
+  settled(): void {
+    clearTimeout(this.silenceTimer);
+  }
+
+  /** Sends `keepalive` now and then; any message answers it, none within the timeout means dead. */
+  startKeepalive(): void {
+    clearInterval(this.keepalive);
+    this.keepalive = setInterval(() => {
+      this.sendJson({ type: 'keepalive' });
+      clearTimeout(this.pongTimer);
+      this.pongTimer = setTimeout(() => this.handlers.onDead(WORDS.stoppedAnswering), this.timeouts.pongTimeoutMs);
+    }, this.timeouts.keepaliveMs);
+  }
+
+  sendJson(msg: object): void {
+    if (this.isOpen) this.ws.send(JSON.stringify(msg));
+  }
+
+  sendBinary(data: ArrayBuffer): void {
+    if (this.isOpen) this.ws.send(data);
+  }
+
+  /** Stops every timer and event; closes the socket with `code` when given. */
+  drop(close?: { code: number; reason: string }): void {
+    this.dropped = true;
+    for (const t of [this.connectTimer, this.silenceTimer, this.pongTimer]) clearTimeout(t);
+    clearInterval(this.keepalive);
+    if (!close) return;
+    try {
+      this.ws.close(close.code, close.reason);
+    } catch {
+      // Already closed or closing.
+    }
+  }
+}
