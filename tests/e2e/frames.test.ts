@@ -12,17 +12,10 @@ import { captionEvents, installCaptionRecorder } from './helpers/caption-recorde
 import { openPopup, sessionStates, startFromPopup } from './helpers/chromium.ts';
 import { serveFramePages, type FramePages } from './helpers/frame-pages.ts';
 import { startExtensionSuite, type ExtensionSuite } from './helpers/suite.ts';
+import { inside, type Box } from './helpers/geometry.ts';
 
 const shot = (name: string) => path.join(repoRoot, 'docs/screenshots', name) as `${string}.png`;
 
-interface Box {
-  left: number;
-  top: number;
-  right: number;
-  bottom: number;
-  width: number;
-  height: number;
-}
 
 interface FrameView {
   overlays: number;
@@ -103,8 +96,6 @@ async function overlayCount(page: Page): Promise<number> {
   return counts.reduce((a, b) => a + b, 0);
 }
 
-const inside = (inner: Box, outer: Box, slack = 0.5) =>
-  inner.left >= outer.left - slack && inner.right <= outer.right + slack && inner.top >= outer.top - slack && inner.bottom <= outer.bottom + slack;
 
 async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs: number, what: string): Promise<T> {
   const end = Date.now() + timeoutMs;

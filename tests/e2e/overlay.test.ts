@@ -12,19 +12,12 @@ import { buildExtension } from './helpers/build.ts';
 import { captionEvents, installCaptionRecorder, summarize } from './helpers/caption-recorder.ts';
 import { findChromium, launchWithExtension, offscreenPage, openPopup, sessionStates, startFromPopup, type ExtensionBrowser } from './helpers/chromium.ts';
 import { makeSpeechTrack, serveTestPage, type SpeechTrack, type TestPageServer } from './helpers/test-page.ts';
+import { inside, type Box } from './helpers/geometry.ts';
 
 const SHOTS = path.join(repoRoot, 'docs/screenshots');
 const shot = (name: string) => path.join(SHOTS, name) as `${string}.png`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Box {
-  left: number;
-  top: number;
-  right: number;
-  bottom: number;
-  width: number;
-  height: number;
-}
 
 /** The caption panel's and the video's boxes, as the page lays them out. */
 function geometry(page: Page) {
@@ -44,8 +37,6 @@ function geometry(page: Page) {
   });
 }
 
-const inside = (inner: Box, outer: Box, slack = 0.5) =>
-  inner.left >= outer.left - slack && inner.right <= outer.right + slack && inner.top >= outer.top - slack && inner.bottom <= outer.bottom + slack;
 
 /** Waits until the overlay shows at least one line (speech is playing and being captioned). */
 async function waitForVisibleCaptions(page: Page, timeout = 45_000): Promise<void> {
