@@ -195,10 +195,25 @@ describe('extension end to end (real Chromium, real server)', () => {
 
       // Chrome may stop the service worker at any time. Stop it mid-stream: the offscreen
       // document's next message starts a fresh one, which finds both sessions in storage.
+      // The old worker's global scope is marked: a worker without the mark is a fresh one. (Waiting
+      // to see no worker at all races the messages that wake it again within milliseconds.)
       const oldWorker = await eb.worker();
+      await oldWorker.evaluate(() => {
+        (globalThis as { __beforeRestart?: boolean }).__beforeRestart = true;
+      });
       await oldWorker.close();
-      await waitUntil(async () => eb.browser.targets().filter((t) => t.type() === 'service_worker').length === 0, 10_000, 'worker stopped');
-      await waitUntil(async () => eb.browser.targets().some((t) => t.type() === 'service_worker'), 20_000, 'worker restarted');
+      await waitUntil(
+        async () => {
+          try {
+            const worker = await eb.worker();
+            return await worker.evaluate(() => !(globalThis as { __beforeRestart?: boolean }).__beforeRestart);
+          } catch {
+            return false; // between the old worker going and the new one starting
+          }
+        },
+        30_000,
+        'worker restarted with a fresh global scope',
+      );
       const afterRestart = Object.values(await sessionStates(eb)).map((st) => [st.tabId, st.phase]);
       expect(afterRestart).toEqual(expect.arrayContaining([[tabA, 'live'], [tabB, 'live']]));
       await Promise.all(

@@ -109,7 +109,8 @@ describe('token storage, sender checks and the clear-text warning (real Chromium
       hello = await inContentScript(page, `chrome.runtime.sendMessage({ to: 'background', type: 'content-hello' }).then((r) => r, (e) => null)`).catch(() => null);
       if (!hello) await new Promise((r) => setTimeout(r, 250));
     }
-    expect(hello).toEqual({ state: null });
+    // No session on this tab; the top frame shows captions until the background picks another.
+    expect(hello).toEqual({ state: null, showsCaptions: true });
 
     const read = await inContentScript(page, `chrome.storage.local.get(null).then((r) => 'read:' + JSON.stringify(r), (e) => 'denied: ' + e.message)`);
     expect(read).toMatch(/^denied: /);
