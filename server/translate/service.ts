@@ -5,7 +5,7 @@ import type { ServerConfig } from '../config.ts';
 import { ApertiumBackend, DEFAULT_PAIRS_PATH, DEFAULT_PYTHON } from './apertium.ts';
 import { TranslationError, type LanguageInfo, type TranslationBackend } from './backend.ts';
 import { DeepLBackend } from './deepl.ts';
-import { normalizeLanguage } from '../../src/shared/language-codes.ts';
+import { normalizeLanguage } from '../../protocol/languages.ts';
 import { LibreTranslateBackend } from './libretranslate.ts';
 
 /** Most texts in one request, and most characters in all of them together. */
