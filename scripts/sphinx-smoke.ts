@@ -3,7 +3,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseWav } from '../server/audio/wav.ts';
+import { parseWav } from '../protocol/wav.ts';
 import { resampleTo16k } from '../server/audio/resample.ts';
 import { createSphinxEngine } from '../server/engines/sphinx.ts';
 

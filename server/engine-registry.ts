@@ -1,5 +1,5 @@
 // Which engines this server runs, and how a client's "engine" field maps onto them.
-import type { ErrorCode } from '../src/shared/protocol.ts';
+import type { ErrorCode } from '../protocol/index.ts';
 import type { Engine } from './engines/engine.ts';
 
 /** Names clients may send, mapped to engine names. The original design sends "faster-whisper". */

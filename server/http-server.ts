@@ -8,7 +8,7 @@ import websocket from '@fastify/websocket';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import type { WebSocket } from 'ws';
-import { CloseCode, type ServerMessage } from '../src/shared/protocol.ts';
+import { CloseCode, type ServerMessage } from '../protocol/index.ts';
 import type { ServerConfig } from './config.ts';
 import type { EngineRegistry } from './engine-registry.ts';
 import { clip, fastifyLogger, type Logger } from './log.ts';

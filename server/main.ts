@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     log.warn(`--max-connections-per-ip ${config.maxConnectionsPerIp} is not below --max-sessions ${config.maxSessions}: one client address can take every session`);
   }
   const engines = await loadEngines(config, log);
-  const translation = await createTranslationService(config, log);
+  const translation = await createTranslationService(config.translate, log);
   if (translation) log.info(`translation: ${translation.backend.name} (POST /translate, GET /languages)`);
   const server = createTranscriptionServer(config, engines, log, translation);
   const address = await server.listen();

@@ -2,7 +2,7 @@
 // end-of-speech → final latency and the engine's real-time factor. One registry per process;
 // the server and pipeline call the small hooks below.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ServerMessage } from '../src/shared/protocol.ts';
+import type { ServerMessage } from '../protocol/index.ts';
 
 const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'captions_' });

@@ -1,7 +1,7 @@
 // One session's path from audio to captions: voice activity → endpointing → recognizer,
 // with partials while a phrase is spoken and one final per segment. Every step runs in
 // one ordered queue, so finals keep the audio's order whatever the engine's speed.
-import { WIRE_SAMPLE_RATE } from '../src/shared/protocol.ts';
+import { WIRE_SAMPLE_RATE } from '../protocol/index.ts';
 import type { Recognizer } from './engines/engine.ts';
 import type { Logger } from './log.ts';
 import { metrics } from './metrics.ts';

@@ -3,8 +3,8 @@
 // whole file and joins the finals, so both ways of asking give the same text.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
-import { WIRE_SAMPLE_RATE } from '../src/shared/protocol.ts';
-import { parseWav } from './audio/wav.ts';
+import { WIRE_SAMPLE_RATE, baseLanguage, isLanguageTag } from '../protocol/index.ts';
+import { parseWav } from '../protocol/wav.ts';
 import { resampleTo16k } from './audio/resample.ts';
 import type { ServerConfig } from './config.ts';
 import type { EngineRegistry } from './engine-registry.ts';
@@ -16,7 +16,6 @@ import { tokenMatches } from './security/guard.ts';
 /** Largest request body; a 60 s 48 kHz stereo WAV is 11 MiB, so such files must be smaller. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const MAX_SECONDS = 60;
-const LANGUAGE_RE = /^(auto|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$/;
 
 export interface TranscribeDeps {
   config: ServerConfig;
@@ -138,7 +137,7 @@ async function parseForm(req: FastifyRequest): Promise<{ file: Buffer; language:
   if (file === null) {
     throw new HttpError(400, fileAsText ? 'no "file" field with a file: send the WAV file as form field "file"' : 'no "file" field with a file: send the WAV file as form field "file"');
   }
-  if (!LANGUAGE_RE.test(language) || language.length > 35) {
+  if (!isLanguageTag(language) || language.length > 35) {
     throw new HttpError(400, 'field "language" must be "auto" or a language code such as "en"');
   }
   return { file, language };
@@ -164,7 +163,7 @@ async function transcribe(
   }
   const engine = deps.engines.default;
   const languages = engine.info.languages;
-  const base = language.split('-')[0]!.toLowerCase();
+  const base = baseLanguage(language);
   if (language !== 'auto' && languages !== 'multi' && !languages.includes(base)) {
     throw new HttpError(400, `the ${engine.info.name} engine transcribes ${languages.join(', ')} only, not "${language}"`);
   }

@@ -2,7 +2,7 @@
 // index of sessions that can be taken over, and the recent finals a resumed client may
 // have missed. The session itself (pipeline, recognizer, timeline) stays in session.ts.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { FinalMessage } from '../src/shared/protocol.ts';
+import type { FinalMessage } from '../protocol/index.ts';
 
 /** 256 random bits, URL-safe: unguessable, and safe to log nowhere. */
 export function newResumeToken(): string {

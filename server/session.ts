@@ -14,7 +14,7 @@ import {
   type ReadyMessage,
   type ResumeRequest,
   type ServerMessage,
-} from '../src/shared/protocol.ts';
+} from '../protocol/index.ts';
 import type { ServerConfig } from './config.ts';
 import type { EngineRegistry } from './engine-registry.ts';
 import { AudioDecoder, isWav, type Decoded } from './audio/audio-decoder.ts';
@@ -25,7 +25,7 @@ import { FinalReplay, ResumeRegistry, newResumeToken } from './resume.ts';
 import { metrics } from './metrics.ts';
 import { closeReason } from './close-reason.ts';
 import type { TranslationService } from './translate/service.ts';
-import { normalizeLanguage } from '../src/shared/language-codes.ts';
+import { baseLanguage, normalizeLanguage } from '../protocol/languages.ts';
 import { routingHint } from './cluster/node-identity.ts'; // cluster hook (issue 17)
 import { waitUntil, type DrainOptions } from './cluster/drain.ts'; // cluster hook (issue 17)
 
@@ -540,10 +540,6 @@ export class Session {
     metrics.serverMessage(msg);
     this.ws.send(JSON.stringify(msg));
   }
-}
-
-function baseLanguage(code: string): string {
-  return code.split('-')[0]!.toLowerCase();
 }
 
 function newOpusDecoder(channels: number): Promise<OpusPacketDecoder | Error> {

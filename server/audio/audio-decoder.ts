@@ -1,7 +1,7 @@
 // Turns a client's binary frames into 16 kHz mono PCM16: raw PCM in the format the client
 // declared in init, or complete WAV files (clients of the original design send those).
-import { WIRE_SAMPLE_RATE, type AudioSpec, type ErrorCode } from '../../src/shared/protocol.ts';
-import { parseWav } from './wav.ts';
+import { WIRE_SAMPLE_RATE, type AudioSpec, type ErrorCode } from '../../protocol/index.ts';
+import { parseWav } from '../../protocol/wav.ts';
 import { Resampler, resampleTo16k } from './resample.ts';
 
 export type Decoded = { ok: true; pcm: Int16Array } | { ok: false; code: ErrorCode; message: string };

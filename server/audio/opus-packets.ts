@@ -2,7 +2,7 @@
 // (RFC 6716, no container), decoded with opus-decoder (libopus compiled to WebAssembly, from
 // the maintained wasm-audio-decoders project) straight to 16 kHz, downmixed to mono PCM16.
 import { OpusDecoder } from 'opus-decoder';
-import { WIRE_SAMPLE_RATE } from '../../src/shared/protocol.ts';
+import { WIRE_SAMPLE_RATE } from '../../protocol/index.ts';
 import type { Decoded } from './audio-decoder.ts';
 
 /** RFC 6716: a packet holds at most 120 ms; a code-3 packet of 48 frames up to 1275 bytes each is the theoretical top, 8 KiB is plenty for speech. */

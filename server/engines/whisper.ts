@@ -20,6 +20,7 @@ import { findModel, modelNameOf, readModelHeader, type ModelHeader } from './mod
 import { NativeModel, simdFeatures, type Backend, type NativePassOptions, type NativeResult } from './whisper-binding.ts';
 import { PassScheduler, SupersededError } from './whisper-scheduler.ts';
 import { passSize } from './whisper-sizing.ts';
+import { baseLanguage } from '../../protocol/languages.ts';
 
 const SAMPLE_RATE = 16000;
 /** Passes on less audio than this are not worth running; the caption just waits. */
@@ -201,7 +202,7 @@ export class WhisperEngineImpl implements WhisperEngine {
       throw new UnsupportedLanguageError(`model ${this.info.model} is English-only; it cannot transcribe "${requested}"`);
     }
     if (req === 'auto') return 'auto';
-    const primary = req.split('-')[0];
+    const primary = baseLanguage(req);
     const code = ALIASES[primary] ?? primary;
     const ok = WHISPER_LANGUAGES.includes(code) && (code !== 'yue' || this.parts.header.nVocab >= 51866);
     if (!ok) throw new UnsupportedLanguageError(`Whisper cannot transcribe language "${requested}"`);

@@ -4,7 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import type { WebSocket, RawData } from 'ws';
-import { CloseCode, type ServerMessage } from '../../src/shared/protocol.ts';
+import { CloseCode, type ServerMessage } from '../../protocol/index.ts';
 import type { ServerConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { metrics } from '../metrics.ts';

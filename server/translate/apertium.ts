@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import type { Logger } from '../log.ts';
 import { backendJson, fetchBackend, TranslationError, type LanguageInfo, type TranslationBackend } from './backend.ts';
-import { fromIso3, toIso3 } from '../../src/shared/language-codes.ts';
+import { fromIso3, toIso3 } from '../../protocol/languages.ts';
 import { languageName } from './language-names.ts';
 
 export interface ApertiumOptions {

@@ -1,7 +1,7 @@
 // DeepL back end (API v2). The key never leaves our server. Free-plan keys end in ":fx" and
 // use api-free.deepl.com; others use api.deepl.com.
 import { backendJson, fetchBackend, TranslationError, type LanguageInfo, type TranslationBackend } from './backend.ts';
-import { normalizeLanguage } from '../../src/shared/language-codes.ts';
+import { normalizeLanguage } from '../../protocol/languages.ts';
 
 /** DeepL wants a variant for some targets; "EN" and "PT" alone are deprecated as targets. */
 const TARGET_VARIANT: Record<string, string> = { en: 'EN-US', pt: 'PT-BR' };

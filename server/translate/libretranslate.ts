@@ -1,7 +1,7 @@
 // LibreTranslate back end: any LibreTranslate server (self-hosted or libretranslate.com)
 // with an optional API key, which stays on our server.
 import { backendJson, fetchBackend, TranslationError, type LanguageInfo, type TranslationBackend } from './backend.ts';
-import { normalizeLanguage } from '../../src/shared/language-codes.ts';
+import { normalizeLanguage } from '../../protocol/languages.ts';
 
 export class LibreTranslateBackend implements TranslationBackend {
   readonly name = 'libretranslate';

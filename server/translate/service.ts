@@ -1,11 +1,10 @@
 // The server's translation front: validates languages and sizes, skips what needs no back end
 // (empty texts, same language), and hands the rest to the configured back end.
 import type { Logger } from '../log.ts';
-import type { ServerConfig } from '../config.ts';
 import { ApertiumBackend, DEFAULT_PAIRS_PATH, DEFAULT_PYTHON } from './apertium.ts';
 import { TranslationError, type LanguageInfo, type TranslationBackend } from './backend.ts';
 import { DeepLBackend } from './deepl.ts';
-import { normalizeLanguage } from '../../src/shared/language-codes.ts';
+import { normalizeLanguage } from '../../protocol/languages.ts';
 import { LibreTranslateBackend } from './libretranslate.ts';
 
 /** Most texts in one request, and most characters in all of them together. */
@@ -64,9 +63,11 @@ export class TranslationService {
   }
 }
 
-/** Builds (and for Apertium, starts) the configured back end; null when translation is off. */
-export async function createTranslationService(config: ServerConfig, log: Logger): Promise<TranslationService | null> {
-  const t = config.translate;
+/**
+ * Builds (and for Apertium, starts) the configured back end; null when translation is off.
+ * Takes only its own slice of the server configuration (`ServerConfig.translate`).
+ */
+export async function createTranslationService(t: TranslateConfig | undefined, log: Logger): Promise<TranslationService | null> {
   if (!t) return null;
   switch (t.backend) {
     case 'apertium': {

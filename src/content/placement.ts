@@ -2,17 +2,11 @@
 // resizing and restoring a saved position are unit-tested. Positions are stored as fractions
 // of the box, so they fit any player size, fullscreen included.
 
+import type { Placement } from '../shared/messages.ts';
 import type { Rect } from './video-tracker.ts';
 
-/** The user's placement, relative to the box it sits in. */
-export interface Placement {
-  /** Horizontal centre of the captions, 0 (left edge) … 1 (right edge). */
-  cx: number;
-  /** Bottom of the captions, 0 (top edge) … 1 (bottom edge). */
-  bottom: number;
-  /** Width of the captions as a fraction of the box width. */
-  width: number;
-}
+// The type travels in messages, so it lives in shared/messages.ts (shared/ imports nothing from content/).
+export type { Placement };
 
 export interface CaptionBox {
   /** Page (viewport) pixels. */

@@ -3,7 +3,7 @@
 // as text messages. Audio never leaves this document except over the WebSocket.
 
 import type { BackgroundMessage, SessionUpdate } from '../shared/messages.ts';
-import type { AudioEncoding } from '../shared/protocol.ts';
+import type { AudioEncoding } from '../../protocol/index.ts';
 import type { CaptionSettings } from '../shared/settings.ts';
 import type { SessionPhase, TransportMode } from '../shared/session-state.ts';
 import { startCaptureGraph, type CaptureGraph } from './audio/capture-graph.ts';

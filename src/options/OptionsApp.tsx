@@ -4,10 +4,10 @@
 import { useState } from 'preact/hooks';
 import { DEFAULT_STYLE, FONTS, LIMITS, styleVariables, worstCaseContrast, type CaptionDisplay, type FontChoice } from '../shared/caption-style.ts';
 import { t, type MessageKey } from '../shared/i18n.ts';
-import { SettingsForm } from '../popup/SettingsForm.tsx';
-import { useSettings } from '../popup/use-settings.ts';
+import { SettingsForm } from '../ui/SettingsForm.tsx';
+import { useSettings } from '../ui/use-settings.ts';
 import { useStyle } from './use-style.ts';
-import { useShortcut } from '../shared/use-shortcut.ts';
+import { useShortcut } from '../ui/use-shortcut.ts';
 import { WIRE_AUDIO, type WireAudio } from '../shared/settings.ts';
 
 const FONT_LABELS: Record<FontChoice, MessageKey> = {

@@ -6,11 +6,11 @@ import { t } from '../shared/i18n.ts';
 import { sendRuntime } from '../shared/messages.ts';
 import { isActive } from '../shared/session-state.ts';
 import { validateServerUrl } from '../shared/settings.ts';
-import { SettingsForm } from './SettingsForm.tsx';
+import { SettingsForm } from '../ui/SettingsForm.tsx';
 import { StatusPanel } from './StatusPanel.tsx';
-import { useSettings } from './use-settings.ts';
+import { useSettings } from '../ui/use-settings.ts';
 import { useTabSession } from './use-tab-session.ts';
-import { useShortcut } from '../shared/use-shortcut.ts';
+import { useShortcut } from '../ui/use-shortcut.ts';
 
 export function App() {
   const [settings, updateSettings] = useSettings();

@@ -1,5 +1,7 @@
 // Languages offered in the popup. Codes are ISO 639-1, as the wire protocol expects.
 
+import { baseLanguage } from '../../protocol/languages.ts';
+
 export interface Language {
   code: string;
   name: string;
@@ -29,6 +31,6 @@ export const LANGUAGES: readonly Language[] = [
 /** "es" → "Spanish"; unknown codes are shown as they are. */
 export function languageName(code: string | undefined): string {
   if (!code) return '';
-  const base = code.toLowerCase().split('-')[0];
+  const base = baseLanguage(code);
   return LANGUAGES.find((l) => l.code === base)?.name ?? code;
 }

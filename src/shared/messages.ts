@@ -4,7 +4,6 @@
 // background); a receiver ignores anything not addressed to it. Only text travels here:
 // audio stays inside the offscreen document.
 
-import type { Placement } from '../content/placement.ts';
 import type { MediaSample } from './media-timeline.ts';
 import type { CaptionSettings } from './settings.ts';
 import type { TabSessionState } from './session-state.ts';
@@ -43,6 +42,16 @@ export interface TranslationUpdate {
   language: string;
   /** What produced it: Chrome's on-device Translator, our server's /translate, or a server push. */
   provider: 'chrome' | 'server' | 'push';
+}
+
+/** The user's caption placement, relative to the box it sits in (src/content/placement.ts does the geometry). */
+export interface Placement {
+  /** Horizontal centre of the captions, 0 (left edge) … 1 (right edge). */
+  cx: number;
+  /** Bottom of the captions, 0 (top edge) … 1 (bottom edge). */
+  bottom: number;
+  /** Width of the captions as a fraction of the box width. */
+  width: number;
 }
 
 /** A frame's captionable video, as its content script sees it (the background picks a frame). */

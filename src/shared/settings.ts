@@ -1,11 +1,16 @@
 // User settings, persisted in chrome.storage.sync so they follow the user's Chrome profile;
 // all but the server token, which stays on this device (token-store.ts).
 
-import type { ProviderChoice } from '../translation/provider.ts';
 import { t } from './i18n.ts';
 import { cleanToken, loadServerToken, saveServerToken, SETTINGS_KEY } from './token-store.ts';
 
 export type EngineChoice = 'default' | 'whisper' | 'sphinx';
+
+/** Who translates captions (src/translation/ implements each): Chrome on-device, our server, or nobody. */
+export type ProviderId = 'chrome' | 'server' | 'none';
+
+/** The user's choice in the popup; `auto` prefers Chrome's on-device model, then the server. */
+export type ProviderChoice = 'auto' | ProviderId;
 
 /** Audio on the wire: uncompressed PCM16 (lossless, ~256 kbit/s) or Opus (~18 kbit/s). */
 export type WireAudio = 'pcm' | 'opus';

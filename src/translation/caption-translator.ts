@@ -7,7 +7,7 @@
 // left, captions go on untranslated with a note. Pushed server translations win over all.
 
 import type { CaptionUpdate, TranslationUpdate } from '../shared/messages.ts';
-import { normalizeLanguage } from '../shared/language-codes.ts';
+import { normalizeLanguage } from '../../protocol/languages.ts';
 import { LRUCache } from 'lru-cache';
 import { withTimeout, type ProviderId, type TranslationProvider } from './provider.ts';
 import { endsWithSentence } from './sentences.ts';

@@ -4,7 +4,7 @@
 // pair; create() for a `downloadable` pair needs a user gesture and, offline, never settles,
 // so every create is wrapped in a timeout and the caller falls back.
 
-import { normalizeLanguage } from '../shared/language-codes.ts';
+import { normalizeLanguage } from '../../protocol/languages.ts';
 import { ProviderError, withTimeout, type PairAvailability, type PrepareOptions, type TranslationProvider } from './provider.ts';
 
 /** The part of the Translator API we use (not in TypeScript's DOM types yet). */

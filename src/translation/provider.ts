@@ -1,10 +1,9 @@
 // One interface for every way the extension can translate captions: Chrome's on-device
 // Translator, our server's /translate, or none. The caption pipeline only sees this.
 
-export type ProviderId = 'chrome' | 'server' | 'none';
-
-/** The user's choice in the popup; `auto` prefers Chrome's on-device model, then the server. */
-export type ProviderChoice = 'auto' | ProviderId;
+// The provider names are settings values, so they live with the settings (shared/ depends on no feature).
+import type { ProviderChoice, ProviderId } from '../shared/settings.ts';
+export type { ProviderChoice, ProviderId };
 
 /** Mirrors Translator.availability(): can this pair be translated, and is a download needed? */
 export type PairAvailability = 'available' | 'downloadable' | 'downloading' | 'unavailable';

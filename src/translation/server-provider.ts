@@ -1,7 +1,7 @@
 // Our server's LibreTranslate-compatible /translate, at the address of the transcription
 // server the user configured (ws://host:7860/ws → http://host:7860/translate).
 
-import { normalizeLanguage } from '../shared/language-codes.ts';
+import { normalizeLanguage } from '../../protocol/languages.ts';
 import { ProviderError, type PairAvailability, type TranslationProvider } from './provider.ts';
 
 /** The HTTP base of the transcription server at `wsUrl`, or null when it is not a ws(s) URL. */

@@ -3,7 +3,7 @@
 // node, busy errors), so a test can tell which node served it and whether it moved.
 import WebSocket from 'ws';
 import { StreamSession, type StreamEvent, type WebSocketConstructor } from '../../src/offscreen/stream-session.ts';
-import { parseServerMessage, type ReadyMessage } from '../../src/shared/protocol.ts';
+import { parseServerMessage, type ReadyMessage } from '../../protocol/index.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

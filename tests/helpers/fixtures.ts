@@ -1,7 +1,7 @@
 // Real and synthetic speech fixtures, loaded as 16 kHz mono PCM16.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseWav } from '../../server/audio/wav.ts';
+import { parseWav } from '../../protocol/wav.ts';
 import { resampleTo16k } from '../../server/audio/resample.ts';
 import { realSpeechDir, syntheticSpeechDir } from './paths.ts';
 

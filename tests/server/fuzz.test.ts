@@ -5,7 +5,7 @@
 // changes its size.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { parseClientMessage, parseServerMessage } from '../../src/shared/protocol.ts';
+import { parseClientMessage, parseServerMessage } from '../../protocol/index.ts';
 import { startServer, type RunningServer } from '../helpers/server-process.ts';
 import { Rng, mulberry32 } from '../helpers/rng.ts';
 

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseServerMessage } from '../../src/shared/protocol.ts';
+import { parseServerMessage } from '../../protocol/index.ts';
 import { encodeWav, joinWithSilence, realClips } from '../helpers/fixtures.ts';
 import { startServer, type RunningServer } from '../helpers/server-process.ts';
 import { TestClient } from '../helpers/ws-client.ts';

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseWav } from '../../server/audio/wav.ts';
+import { parseWav } from '../../protocol/wav.ts';
 import { EngineUnavailableError } from '../../server/engines/engine.ts';
 import { createWhisperEngine, type WhisperEngine } from '../../server/engines/whisper.ts';
 

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamedPass } from '../../bench/lib/whisper-micro.ts';
-import { parseWav } from '../../server/audio/wav.ts';
+import { parseWav } from '../../protocol/wav.ts';
 import { readModelHeader } from '../../server/engines/models.ts';
 import { NativeModel, type NativePassOptions } from '../../server/engines/whisper-binding.ts';
 import { WhisperEngineImpl, type PassWorker } from '../../server/engines/whisper.ts';

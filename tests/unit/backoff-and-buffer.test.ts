@@ -3,7 +3,7 @@ import { backoffDelay } from '../../src/offscreen/backoff.ts';
 import { AudioLog } from '../../src/offscreen/audio-log.ts';
 import { PauseChunker } from '../../src/offscreen/pause-chunker.ts';
 import { mergeChunkText } from '../../src/offscreen/text-merge.ts';
-import { encodeWav } from '../../src/offscreen/wav-encode.ts';
+import { encodeWav } from '../../protocol/wav.ts';
 
 describe('backoffDelay', () => {
   const opts = { baseMs: 500, maxMs: 8000, factor: 2 };

@@ -6,7 +6,7 @@ import { Drain, busyRetryAfterMs, drainOptions, waitUntil } from '../../server/c
 import { nodeIdFrom, routingHint } from '../../server/cluster/node-identity.ts';
 import { retryHintFor, withRoutingHint } from '../../src/offscreen/cluster-hints.ts';
 import { exampleConfig, kubernetesConfig, renderHaproxyConfig } from '../../scripts/cluster/haproxy-config.ts';
-import { parseServerMessage } from '../../src/shared/protocol.ts';
+import { parseServerMessage } from '../../protocol/index.ts';
 
 describe('node identity', () => {
   it('reads NODE_ID, refuses ids that cannot be an HAProxy server name or URL value', () => {

@@ -1,7 +1,7 @@
 // Inputs the fuzzer (tests/server/fuzz.test.ts) found to throw inside the parser, which the
 // server calls from a socket handler: a throw there ended the whole process.
 import { describe, expect, it } from 'vitest';
-import { parseClientMessage } from '../../src/shared/protocol.ts';
+import { parseClientMessage } from '../../protocol/index.ts';
 
 describe('parseClientMessage never throws', () => {
   it.each([

@@ -1,7 +1,7 @@
 // Both sides of docs/protocol.md: what clients may send, and what servers (ours and the
 // original design's) may answer.
 import { describe, expect, it } from 'vitest';
-import { parseClientMessage, parseServerMessage } from '../../src/shared/protocol.ts';
+import { parseClientMessage, parseServerMessage } from '../../protocol/index.ts';
 
 describe('parseClientMessage', () => {
   it('accepts the original design init and fills defaults', () => {

@@ -2,7 +2,7 @@
 // chunk link over a fake sender, both chunk senders, the server socket and the reconnect
 // policy, each against a recording fake host: no real server, fake timers.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ReadyMessage } from '../../src/shared/protocol.ts';
+import type { ReadyMessage } from '../../protocol/index.ts';
 import { AudioLog } from '../../src/offscreen/audio-log.ts';
 import { ChunkLink } from '../../src/offscreen/session/chunk-link.ts';
 import type { ChunkQueue, ChunkSender, LinkHost } from '../../src/offscreen/session/link.ts';

@@ -1,7 +1,7 @@
 // The providers' own logic against fakes of what they wrap: Chrome's Translator API (the real
 // one is exercised in tests/e2e/chrome-translator.test.ts) and fetch for our server.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { normalizeLanguage } from '../../src/shared/language-codes.ts';
+import { normalizeLanguage } from '../../protocol/languages.ts';
 import { ChromeProvider, translatorApi, type TranslatorApi } from '../../src/translation/chrome-provider.ts';
 import { endsWithSentence } from '../../src/translation/sentences.ts';
 import { httpBaseFor, ServerProvider } from '../../src/translation/server-provider.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseWav } from '../../server/audio/wav.ts';
+import { parseWav } from '../../protocol/wav.ts';
 
 /** Builds a WAV file; `extra` chunks go between "fmt " and "data". */
 function wav(opts: {

@@ -2,7 +2,7 @@
 // answers (from a chunk sender: the original design's WebSocket, or REST) become captions in
 // order, overlapping text merged, each answered chunk confirming its audio.
 
-import { WIRE_SAMPLE_RATE as RATE } from '../../shared/protocol.ts';
+import { WIRE_SAMPLE_RATE as RATE } from '../../../protocol/index.ts';
 import type { TransportMode } from '../../shared/session-state.ts';
 import { PauseChunker, type ChunkCut, type PauseChunkerOptions } from '../pause-chunker.ts';
 import { mergeChunkText } from '../text-merge.ts';

@@ -1,7 +1,7 @@
 // What a StreamSession tells its owner: state changes, events, and the status line (mode, how
 // far behind live, audio dropped, the engine's lag), on changes and every second while active.
 
-import { WIRE_SAMPLE_RATE as RATE } from '../../shared/protocol.ts';
+import { WIRE_SAMPLE_RATE as RATE } from '../../../protocol/index.ts';
 import type { TransportMode } from '../../shared/session-state.ts';
 import { AudioLog } from '../audio-log.ts';
 import type { StateExtra, StreamEvent, StreamState } from './types.ts';

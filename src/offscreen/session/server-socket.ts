@@ -2,7 +2,7 @@
 // keepalive with a dead-connection check, quiet closing, and the silence that tells a server
 // of the original design (it may say nothing until audio comes) from ours (it answers init).
 
-import { parseServerMessage, type ServerMessage } from '../../shared/protocol.ts';
+import { parseServerMessage, type ServerMessage } from '../../../protocol/index.ts';
 import type { WebSocketConstructor } from './types.ts';
 import { WORDS } from './wording.ts';
 

@@ -11,8 +11,8 @@
 // over ws-chunk-sender.ts, the original design's server, told by its first answer) and `rest`
 // (chunk-link.ts over rest-chunk-sender.ts: POST /transcribe while the WebSocket fails).
 
-import { CloseCode, WIRE_SAMPLE_RATE as RATE } from '../../shared/protocol.ts';
-import type { AudioEncoding, ErrorMessage, ReadyMessage, ServerMessage } from '../../shared/protocol.ts';
+import { CloseCode, WIRE_SAMPLE_RATE as RATE } from '../../../protocol/index.ts';
+import type { AudioEncoding, ErrorMessage, ReadyMessage, ServerMessage } from '../../../protocol/index.ts';
 import { retryHintFor, withRoutingHint } from '../cluster-hints.ts';
 import { httpAnswers } from '../rest-transcribe.ts';
 import { ChunkLink } from './chunk-link.ts';

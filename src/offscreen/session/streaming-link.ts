@@ -2,8 +2,8 @@
 // dropped connection resumes (re-sending from the sample the server reports), a fresh one fed
 // again from the last final when the server lost it, and finals de-duplicated by segment id.
 
-import { PROTOCOL_VERSION, WIRE_SAMPLE_RATE as RATE } from '../../shared/protocol.ts';
-import type { InitMessage, ReadyMessage, ServerMessage } from '../../shared/protocol.ts';
+import { PROTOCOL_VERSION, WIRE_SAMPLE_RATE as RATE } from '../../../protocol/index.ts';
+import type { InitMessage, ReadyMessage, ServerMessage } from '../../../protocol/index.ts';
 import type { Link, LinkHost } from './link.ts';
 import type { ServerSocket } from './server-socket.ts';
 import type { ResolvedOptions } from './types.ts';

@@ -1,7 +1,7 @@
 // The public types of a StreamSession: its states, the events it reports and its options with
 // their defaults (re-exported by stream-session.ts; the session's parts share them without import cycles).
 
-import type { AudioEncoding } from '../../shared/protocol.ts';
+import type { AudioEncoding } from '../../../protocol/index.ts';
 import type { CaptionUpdate } from '../../shared/messages.ts';
 import type { TransportMode } from '../../shared/session-state.ts';
 import { DEFAULT_BACKOFF, type BackoffOptions } from '../backoff.ts';

@@ -1,7 +1,7 @@
 // How streaming audio goes on the wire, per connection: PCM16 frames as they are, or a fresh
 // Opus stream (the log holds PCM, so a resend from any sample starts a clean Opus stream).
 
-import type { AudioEncoding } from '../../shared/protocol.ts';
+import type { AudioEncoding } from '../../../protocol/index.ts';
 
 /** Turns 16 kHz PCM16 frames into compressed packets, in order (one stream per connection). */
 export interface WireEncoder {

@@ -1,7 +1,7 @@
 // The plain words a user reads about the session (status line, notices): why a connection
 // closed, what a fatal server error means, and the fixed messages the session's parts use.
 
-import { CloseCode, type ErrorMessage } from '../../shared/protocol.ts';
+import { CloseCode, type ErrorMessage } from '../../../protocol/index.ts';
 
 export const WORDS = {
   noAnswer: 'The transcription server did not answer',

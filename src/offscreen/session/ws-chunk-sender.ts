@@ -1,9 +1,9 @@
 // Chunk sender for a server of the original design: WAV chunks over its WebSocket, answered
 // in order (one `transcription` each); a chunk left unanswered too long means a dead connection.
 
-import { WIRE_SAMPLE_RATE as RATE } from '../../shared/protocol.ts';
+import { WIRE_SAMPLE_RATE as RATE } from '../../../protocol/index.ts';
 import type { AudioLog } from '../audio-log.ts';
-import { encodeWav } from '../wav-encode.ts';
+import { encodeWav } from '../../../protocol/wav.ts';
 import type { ChunkQueue, ChunkSender } from './link.ts';
 import type { ServerSocket } from './server-socket.ts';
 

@@ -1,6 +1,18 @@
-// Language codes at the translation boundary (server back ends and extension providers). Clients speak ISO 639-1 ("en", "es");
-// Apertium names its pairs in ISO 639-3 ("eng-spa"); old Java/Chrome codes ("iw", "in", "ji")
-// still turn up. Everything is normalised to lower-case ISO 639-1 base codes inside.
+// Language codes and tags of the wire contract: the one tag check (init's sourceLanguage, REST's
+// language), the one "base language" parser, and the ISO 639-1/639-3 mapping for translation.
+// Clients speak ISO 639-1 ("en", "es", "en-US"); Apertium names its pairs in ISO 639-3 ("eng-spa");
+// old Java/Chrome codes ("iw", "in", "ji") still turn up. Inside, everything is a lower-case base code.
+
+/** A language tag as the wire takes it: "auto", or "en", "en-US", "zh-Hant-TW" (BCP 47 shaped). */
+export const LANGUAGE_TAG_RE = /^(auto|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$/;
+
+/** Whether `tag` is "auto" or a language tag the wire accepts (the length limit is checked apart). */
+export const isLanguageTag = (tag: string): boolean => LANGUAGE_TAG_RE.test(tag);
+
+/** The primary subtag, lower-cased: "en-US" → "en", " PT_br" → "pt". No validation or mapping. */
+export function baseLanguage(tag: string): string {
+  return tag.trim().toLowerCase().split(/[-_]/)[0]!;
+}
 
 /** Legacy codes some platforms still report, mapped to their current ISO 639-1 code. */
 const LEGACY: Record<string, string> = { iw: 'he', in: 'id', ji: 'yi', jw: 'jv', mo: 'ro' };
@@ -19,7 +31,7 @@ const ISO1 = Object.fromEntries(Object.entries(ISO3).map(([one, three]) => [thre
 /** "en-US" → "en", "iw" → "he", "ENG" → "en"; null for anything that is not a language code. */
 export function normalizeLanguage(code: unknown): string | null {
   if (typeof code !== 'string') return null;
-  const base = code.trim().toLowerCase().split(/[-_]/)[0]!;
+  const base = baseLanguage(code);
   if (!/^[a-z]{2,3}$/.test(base)) return null;
   return LEGACY[base] ?? ISO1[base] ?? base;
 }

@@ -1,3 +1,6 @@
+// The settings form shared by the popup and the options page: languages, engine, server address
+// and token, translation provider; it edits a CaptionSettings and reports each change.
+
 import { displayLanguageName, t } from '../shared/i18n.ts';
 import { LANGUAGES } from '../shared/languages.ts';
 import { tokenSentInClearTo } from '../shared/cleartext-token.ts';

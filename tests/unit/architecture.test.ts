@@ -1,0 +1,84 @@
+// The rules of the code's shape (docs/architecture.md): no import cycles, the server and the
+// extension share only protocol/, and no source file over 400 lines. madge reads the real imports.
+import fs from 'node:fs';
+import path from 'node:path';
+import madge from 'madge';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/paths.ts';
+
+const MAX_LINES = 400;
+/** Files allowed over MAX_LINES for now. Each entry is a TODO: the list must shrink to nothing. */
+const TOO_LONG_FOR_NOW: Record<string, string> = {
+  // TODO(issue 16): being split by role into server/session/; remove this entry when that lands.
+  'server/session.ts': 'server session split (issue 16)',
+};
+/** The source trees the rules cover (tests are not source; their helpers may use either side). */
+const SOURCE_DIRS = ['src', 'server', 'protocol', 'scripts', 'bench'];
+
+let graph: Record<string, string[]>;
+let cycles: string[][];
+
+beforeAll(async () => {
+  const result = await madge(
+    ['src', 'server', 'protocol'].map((d) => path.join(repoRoot, d)),
+    { baseDir: repoRoot, fileExtensions: ['ts', 'tsx'], tsConfig: path.join(repoRoot, 'tsconfig.json') },
+  );
+  graph = result.obj();
+  cycles = result.circular();
+}, 60_000);
+
+/** Every import from a module under `from` of a module under one of `forbidden`, as "a → b". */
+function crossings(from: string, forbidden: string[]): string[] {
+  const under = (file: string, dir: string) => file.startsWith(`${dir}/`);
+  return Object.entries(graph)
+    .filter(([file]) => under(file, from))
+    .flatMap(([file, deps]) => deps.filter((d) => forbidden.some((f) => under(d, f))).map((d) => `${file} → ${d}`));
+}
+
+function sourceFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'node_modules' ? [] : sourceFiles(full);
+    return /\.(ts|tsx|mjs|js)$/.test(e.name) ? [full] : [];
+  });
+}
+
+describe('architecture rules', () => {
+  it('madge sees the whole tree (the rules below are not vacuous)', () => {
+    expect(Object.keys(graph).length).toBeGreaterThan(100);
+    expect(crossings('server', ['protocol']).length).toBeGreaterThan(0);
+    expect(crossings('src', ['protocol']).length).toBeGreaterThan(0);
+  });
+
+  it('has no import cycles in src/, server/ or protocol/', () => {
+    expect(cycles.map((c) => c.join(' → '))).toEqual([]);
+  });
+
+  it('the server imports nothing from src/ (only protocol/ is shared)', () => {
+    expect(crossings('server', ['src'])).toEqual([]);
+  });
+
+  it('the extension imports nothing from server/ (only protocol/ is shared)', () => {
+    expect(crossings('src', ['server'])).toEqual([]);
+  });
+
+  it('protocol/ imports nothing from either side', () => {
+    expect(crossings('protocol', ['src', 'server'])).toEqual([]);
+  });
+
+  it(`has no source file over ${MAX_LINES} lines, beyond the listed exceptions`, () => {
+    const long = SOURCE_DIRS.flatMap((d) => sourceFiles(path.join(repoRoot, d)))
+      .map((f) => ({ file: path.relative(repoRoot, f), lines: fs.readFileSync(f, 'utf8').split('\n').length - 1 }))
+      .filter((f) => f.lines > MAX_LINES);
+    expect(long.filter((f) => !(f.file in TOO_LONG_FOR_NOW)).map((f) => `${f.file}: ${f.lines} lines`)).toEqual([]);
+  });
+
+  it('lists no exception that is no longer needed', () => {
+    const stale = Object.keys(TOO_LONG_FOR_NOW).filter((file) => {
+      const full = path.join(repoRoot, file);
+      return !fs.existsSync(full) || fs.readFileSync(full, 'utf8').split('\n').length - 1 <= MAX_LINES;
+    });
+    expect(stale).toEqual([]);
+  });
+});
