@@ -12,7 +12,9 @@ import { CloseCode, type ServerMessage } from '../protocol/index.ts';
 import type { ServerConfig } from './config.ts';
 import type { EngineRegistry } from './engine-registry.ts';
 import { clip, fastifyLogger, type Logger } from './log.ts';
-import { Session } from './session.ts';
+import { Session } from './session/session.ts';
+import { ResumeRegistry } from './session/resume-registry.ts';
+import { EngineOpener } from './session/open-engine.ts';
 import { registerTranscribeRoute } from './rest-transcribe.ts';
 import { metrics } from './metrics.ts';
 import { ConnectionGuard, fatal, limitMessageSize, selectProtocol, tokenHeaderRefused, tokenMatches } from './security/guard.ts';
@@ -61,6 +63,10 @@ export function createTranscriptionServer(
     return503OnClosing: true,
   });
   let uploads: { readonly active: number } = { active: 0 };
+  /** Streaming sessions and REST uploads share one limit, one engine/language check. */
+  const opener = new EngineOpener({ engines, maxSessions: config.maxSessions, running: () => sessions.size + uploads.active });
+  /** Protocol 2 sessions that sent ready and are alive: the ones a reconnecting client may resume. */
+  const resumables = new ResumeRegistry<Session>();
 
   const ready = (async () => {
     // First, so that every refused upgrade below is answered and its socket destroyed by the plugin.
@@ -128,10 +134,9 @@ export function createTranscriptionServer(
     });
     uploads = await registerTranscribeRoute(app, {
       config,
-      engines,
       log,
       slots: guard.slots,
-      sessionCount: () => sessions.size,
+      opener,
       closing: () => closing,
     });
     await registerTranslateRoutes(app, config, translation, log);
@@ -168,13 +173,14 @@ export function createTranscriptionServer(
       release();
       return refuse(ws, 'shutting_down', 'the server is shutting down', CloseCode.goingAway);
     }
-    if (sessions.size + uploads.active >= config.maxSessions) {
+    const full = opener.full();
+    if (full) {
       release();
       log.warn(`refused a session: ${sessions.size}/${config.maxSessions} sessions running`);
       return refuse(
         ws,
         'busy',
-        `the server is at its limit of ${config.maxSessions} sessions; try again later`,
+        full,
         CloseCode.tryAgainLater,
         busyRetryAfterMs(), // cluster hook (issue 17): retry hint
       );
@@ -186,7 +192,8 @@ export function createTranscriptionServer(
     deadline.unref();
     const session: Session = new Session(ws, {
       config,
-      engines,
+      opener,
+      resumables,
       log,
       translation,
       onInit: () => {

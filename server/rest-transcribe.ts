@@ -3,14 +3,14 @@
 // whole file and joins the finals, so both ways of asking give the same text.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
-import { WIRE_SAMPLE_RATE, baseLanguage, isLanguageTag } from '../protocol/index.ts';
+import { WIRE_SAMPLE_RATE, isLanguageTag } from '../protocol/index.ts';
 import { parseWav } from '../protocol/wav.ts';
 import { resampleTo16k } from './audio/resample.ts';
 import type { ServerConfig } from './config.ts';
-import type { EngineRegistry } from './engine-registry.ts';
 import { clip, type Logger } from './log.ts';
 import { TranscriptionPipeline } from './pipeline.ts';
 import type { AddressSlots } from './security/address-slots.ts';
+import type { EngineOpener } from './session/open-engine.ts';
 import { tokenMatches } from './security/guard.ts';
 
 /** Largest request body; a 60 s 48 kHz stereo WAV is 11 MiB, so such files must be smaller. */
@@ -19,10 +19,9 @@ const MAX_SECONDS = 60;
 
 export interface TranscribeDeps {
   config: ServerConfig;
-  engines: EngineRegistry;
   log: Logger;
-  /** Streaming sessions now open: REST requests share the session limit with them. */
-  sessionCount(): number;
+  /** The session-limit check and engine/language check, shared with WebSocket sessions (REST uploads count as sessions). */
+  opener: EngineOpener;
   /** Per-address slots shared with WebSocket connections. */
   slots: AddressSlots;
   /** True while the server shuts down. */
@@ -55,9 +54,8 @@ export async function registerTranscribeRoute(app: FastifyInstance, deps: Transc
         authorize(req, deps.config);
         if (!req.isMultipart()) throw new HttpError(400, 'send multipart/form-data with a "file" field holding a WAV file');
         if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw tooBig();
-        if (deps.sessionCount() + active >= deps.config.maxSessions) {
-          throw new HttpError(503, `the server is at its limit of ${deps.config.maxSessions} sessions; try again later`);
-        }
+        const full = deps.opener.full();
+        if (full) throw new HttpError(503, full);
         release = deps.slots.acquire(req.ip);
         if (!release) throw new HttpError(429, `this address already holds ${deps.slots.max} connections or uploads; try again later`);
         active++;
@@ -161,13 +159,9 @@ async function transcribe(
   if (duration > MAX_SECONDS) {
     throw new HttpError(400, `WAV file of ${duration.toFixed(1)} s is too long; the limit is ${MAX_SECONDS} s (use the WebSocket for longer audio)`);
   }
-  const engine = deps.engines.default;
-  const languages = engine.info.languages;
-  const base = baseLanguage(language);
-  if (language !== 'auto' && languages !== 'multi' && !languages.includes(base)) {
-    throw new HttpError(400, `the ${engine.info.name} engine transcribes ${languages.join(', ')} only, not "${language}"`);
-  }
-  const fallback = language !== 'auto' ? base : languages === 'multi' ? '' : languages[0]!;
+  const opened = deps.opener.open({ engine: 'default', language });
+  if (!opened.ok) throw new HttpError(400, opened.message);
+  const { engine, language: fallback } = opened;
   const texts: string[] = [];
   let detected = '';
   let failure: string | null = null;

@@ -1,8 +1,8 @@
 // Resumable sessions: the secret that proves a reconnecting client owns a session, the
-// index of sessions that can be taken over, and the recent finals a resumed client may
-// have missed. The session itself (pipeline, recognizer, timeline) stays in session.ts.
+// index of sessions that can be taken over (one per server, created by http-server.ts and
+// passed in), and the recent finals a resumed client may have missed.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { FinalMessage } from '../protocol/index.ts';
+import type { FinalMessage } from '../../protocol/index.ts';
 
 /** 256 random bits, URL-safe: unguessable, and safe to log nowhere. */
 export function newResumeToken(): string {
@@ -44,7 +44,7 @@ export interface Resumable {
 
 /**
  * Sessions that can be resumed, by id: those that sent `ready` and are alive (connected, or
- * held for the grace period after their socket dropped). One per process, like the server.
+ * held for the grace period after their socket dropped). Owned by the server object: one per server.
  */
 export class ResumeRegistry<S extends Resumable> {
   private readonly byId = new Map<string, S>();
