@@ -2,6 +2,7 @@
 // with partials while a phrase is spoken and one final per segment. Every step runs in
 // one ordered queue, so finals keep the audio's order whatever the engine's speed.
 import { WIRE_SAMPLE_RATE } from '../protocol/index.ts';
+import type { PipelineConfig } from './config.ts';
 import type { Recognizer } from './engines/engine.ts';
 import type { Logger } from './log.ts';
 import { metrics } from './metrics.ts';
@@ -16,9 +17,8 @@ export interface SegmentSink {
   error(code: string, message: string, fatal: boolean): void;
 }
 
-export interface PipelineOptions {
-  endSilenceMs: number;
-  maxSegmentSeconds: number;
+/** The pipeline slice of the configuration, and this session's language and log. */
+export interface PipelineOptions extends PipelineConfig {
   /** Language reported in finals when the engine does not say ('' when unknown). */
   language: string;
   log: Logger;

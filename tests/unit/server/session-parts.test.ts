@@ -8,7 +8,8 @@ import type { Engine, Recognizer } from '../../../server/engines/engine.ts';
 import type { Logger } from '../../../server/log.ts';
 import { EngineOpener } from '../../../server/session/open-engine.ts';
 import { ResumeRegistry } from '../../../server/session/resume-registry.ts';
-import { Session, type SessionConfig } from '../../../server/session/session.ts';
+import type { PipelineConfig, SessionConfig } from '../../../server/config.ts';
+import { Session } from '../../../server/session/session.ts';
 
 // The real pipeline loads the Silero VAD model; these tests only need one that accepts audio.
 vi.mock('../../../server/pipeline.ts', () => ({
@@ -59,22 +60,18 @@ class FakeSocket extends EventEmitter {
 }
 
 const config: SessionConfig = {
-  maxBufferedBytes: 1 << 20,
-  maxProtocolErrors: 10,
-  maxFrameSeconds: 2,
-  maxWavSeconds: 60,
-  maxBacklogSeconds: 180,
   idleTimeout: 60,
   resumeGraceSeconds: 60,
-  endSilenceMs: 600,
-  maxSegmentSeconds: 25,
+  link: { maxBufferedBytes: 1 << 20, maxProtocolErrors: 10 },
+  audio: { maxFrameSeconds: 2, maxWavSeconds: 60, maxBacklogSeconds: 180 },
 };
+const pipeline: PipelineConfig = { endSilenceMs: 600, maxSegmentSeconds: 25 };
 const log: Logger = { info() {}, warn() {}, error() {}, debug() {} } as unknown as Logger;
 
 function session(engines: EngineRegistry, resumables = new ResumeRegistry<Session>()) {
   const ws = new FakeSocket();
   const opener = new EngineOpener({ engines, maxSessions: 4, running: () => 0 });
-  const s = new Session(ws as unknown as WebSocket, { config, opener, resumables, log, onClosed() {} });
+  const s = new Session(ws as unknown as WebSocket, { config, pipeline, opener, resumables, log, onClosed() {} });
   return { ws, s, resumables };
 }
 
