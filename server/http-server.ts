@@ -179,7 +179,8 @@ export function createTranscriptionServer(
     const full = opener.full();
     if (full) {
       release();
-      log.warn(`refused a session: ${sessions.size}/${security.maxSessions} sessions running`);
+      // What the limit counted: streaming sessions and REST uploads together (EngineOpener).
+      log.warn(`refused a session: ${sessions.size} sessions and ${uploads.active} uploads running (limit ${security.maxSessions})`);
       return refuse(
         ws,
         'busy',
