@@ -2,20 +2,12 @@
 // default, --allowed-origins to widen or pin it) and the Host check that stops DNS rebinding
 // (loopback names, the bind address, the machine's own names when bound to all interfaces, and
 // --allowed-hosts). Pure functions of the config and the request headers.
-import net from 'node:net';
 import os from 'node:os';
+import { isLoopbackHost } from '../../protocol/index.ts';
 import type { ListenConfig, SecurityConfig } from '../config.ts';
 
 /** Origins of browser extensions (Chrome and Chromium browsers, Firefox, Safari, old Edge). */
 const EXTENSION_SCHEMES = ['chrome-extension:', 'moz-extension:', 'safari-web-extension:', 'ms-browser-extension:', 'extension:'];
-
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  if (net.isIPv4(h)) return h.startsWith('127.');
-  if (net.isIPv6(h)) return h === '::1' || /^::ffff:127\./.test(h);
-  return false;
-}
 
 /** True when a request carrying this Origin header may be served. */
 export function originAllowed(origin: string, config: SecurityConfig): boolean {
