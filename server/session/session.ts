@@ -8,7 +8,7 @@ import type { PipelineConfig, SessionConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { TranscriptionPipeline } from '../pipeline.ts';
 import type { TranslationService } from '../translate/service.ts';
-import { waitUntil, type DrainOptions } from '../cluster/drain.ts'; // cluster hook (issue 17)
+import { within, type DrainOptions } from '../cluster/drain.ts'; // cluster hook (issue 17)
 import { ClientLink } from './client-link.ts';
 import { AudioInput, DEFAULT_AUDIO } from './audio-input.ts';
 import type { EngineOpener } from './open-engine.ts';
@@ -221,7 +221,8 @@ export class Session {
 
   /** Cluster hook (issue 17): drain: the open phrase ends (or times out), its final goes out, the client is told to move. */
   async drain(opts: DrainOptions): Promise<void> {
-    if (this.state === 'streaming') await waitUntil(() => this.state !== 'streaming' || !this.pipeline?.speaking, opts.phraseWaitMs);
+    // The pipeline says when the open phrase ends (or it closes with the session): no polling.
+    if (this.state === 'streaming' && this.pipeline) await within(this.pipeline.whenSilent(), opts.phraseWaitMs);
     if (this.state === 'streaming') {
       this.state = 'stopping';
       await this.pipeline?.flush();
