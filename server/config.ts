@@ -1,38 +1,55 @@
-// Server settings from command-line flags, then environment variables, then defaults.
+// Server settings from command-line flags, then environment variables, then defaults, as one
+// slice per component (listen, engine, security, session, pipeline, translate).
 import { parseArgs } from 'node:util';
 import os from 'node:os';
 import type { TranslateConfig } from './translate/service.ts';
 
+/**
+ * The server's settings as slices, one per component: each component is given only its own
+ * slice (`config.security`, never `config`), so it cannot read another's settings.
+ */
 export interface ServerConfig {
+  listen: ListenConfig;
+  engine: EngineConfig;
+  security: SecurityConfig;
+  session: SessionConfig;
+  pipeline: PipelineConfig;
+  /** Caption translation (POST /translate, pushed translations); undefined: off. translate/service.ts. */
+  translate?: TranslateConfig;
+  /** Log errors only (log.ts). */
+  quiet: boolean;
+}
+
+/** What the front door (http-server.ts) wires: its own slices and those it hands to its parts. */
+export type FrontDoorConfig = Pick<ServerConfig, 'listen' | 'security' | 'session' | 'pipeline'>;
+
+/** Where and how to listen: http-server.ts, security/tls.ts, the Host check (security/access.ts). */
+export interface ListenConfig {
   port: number;
   host: string;
+  /** PEM certificate and key paths: serve https + wss. */
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+/** Which speech engines to start and how: engine-loader.ts. */
+export interface EngineConfig {
   /** 'sphinx' | 'whisper' | undefined (pick: whisper when a model is present, else sphinx). */
   engine?: string;
   /** Whisper model name (tiny, base.en, ...) or a path to a ggml file. */
   model?: string;
   gpu?: 'cuda' | 'vulkan';
-  maxSessions: number;
-  /** Seconds without any message before a session is closed. */
-  idleTimeout: number;
-  /** Largest raw PCM frame, in seconds of audio. */
-  maxFrameSeconds: number;
-  /** Largest WAV-file frame (original-design clients), in seconds of audio. */
-  maxWavSeconds: number;
-  /** Hard transport limit for one WebSocket message, in bytes. */
-  maxMessageBytes: number;
-  /** Audio a session may queue ahead of the engine (bursts after a reconnect), in seconds. */
-  maxBacklogSeconds: number;
-  /** Silence that ends a segment, in milliseconds. */
-  endSilenceMs: number;
-  /** Longest segment before a forced final, in seconds. */
-  maxSegmentSeconds: number;
   /** Threads for the engine (sphinx workers, whisper threads). */
   threads: number;
   /** Whisper passes that run at once over the one loaded model; unset: 2-3 by core count. */
   whisperWorkers?: number;
-  /** Seconds a session whose socket dropped is kept for the client to resume (0: never). */
-  resumeGraceSeconds: number;
-  quiet: boolean;
+}
+
+/**
+ * Who may connect and how much a client may ask: http-server.ts, security/ (guard, access,
+ * tls), and the token checks of POST /transcribe and POST /translate.
+ */
+export interface SecurityConfig {
   /** Shared secret clients must present (init `token` or `token.<value>` subprotocol); unset: no auth. */
   token?: string;
   /**
@@ -45,27 +62,58 @@ export interface ServerConfig {
   allowedHosts: string[];
   /** Client address from X-Forwarded-For (the nearest proxy's entry): only behind a reverse proxy. */
   trustProxy: boolean;
-  /** Seconds a new connection has to send a valid init (and token) before it is closed. */
-  initTimeout: number;
-  /** Largest WebSocket message before a session is authenticated and initialised. */
-  maxPendingMessageBytes: number;
-  /** Non-fatal protocol errors one connection may cause before it is closed. */
-  maxProtocolErrors: number;
-  /** Replies queued to a client that does not read them, in bytes, before it is closed. */
-  maxBufferedBytes: number;
-  /** HTTP requests (and WebSocket upgrades) per client address per minute; 0: no limit. */
-  rateLimit: number;
-  /** Seconds a request (headers and body, e.g. a POST /transcribe upload) may take to arrive. */
-  bodyTimeout: number;
   /** Refuse upgrades without an Origin header (non-browser clients). */
   requireOrigin: boolean;
-  /** PEM certificate and key paths: serve https + wss. */
-  tlsCert?: string;
-  tlsKey?: string;
+  /** HTTP requests (and WebSocket upgrades) per client address per minute; 0: no limit. */
+  rateLimit: number;
+  /** Seconds a new connection has to send a valid init (and token) before it is closed. */
+  initTimeout: number;
+  /** Seconds a request (headers and body, e.g. a POST /transcribe upload) may take to arrive. */
+  bodyTimeout: number;
   /** Open WebSockets, sessions held for resume and uploads one client address may hold. */
   maxConnectionsPerIp: number;
-  /** Caption translation (POST /translate, pushed translations); undefined: off. */
-  translate?: TranslateConfig;
+  /** Streaming sessions and REST uploads at once, before answering "busy". */
+  maxSessions: number;
+  /** Hard transport limit for one WebSocket message, in bytes. */
+  maxMessageBytes: number;
+  /** Largest WebSocket message before a session is authenticated and initialised. */
+  maxPendingMessageBytes: number;
+}
+
+/** One streaming session (session/session.ts) and, as sub-slices, the parts it builds. */
+export interface SessionConfig {
+  /** Seconds without any message before a session is closed. */
+  idleTimeout: number;
+  /** Seconds a session whose socket dropped is kept for the client to resume (0: never). */
+  resumeGraceSeconds: number;
+  link: ClientLinkConfig;
+  audio: AudioInputConfig;
+}
+
+/** The client link's limits: session/client-link.ts. */
+export interface ClientLinkConfig {
+  /** Replies queued to a client that does not read them, in bytes, before it is closed. */
+  maxBufferedBytes: number;
+  /** Non-fatal protocol errors one connection may cause before it is closed. */
+  maxProtocolErrors: number;
+}
+
+/** The audio input's limits: session/audio-input.ts. */
+export interface AudioInputConfig {
+  /** Largest raw PCM frame, in seconds of audio. */
+  maxFrameSeconds: number;
+  /** Largest WAV-file frame (original-design clients), in seconds of audio. */
+  maxWavSeconds: number;
+  /** Audio a session may queue ahead of the engine (bursts after a reconnect), in seconds. */
+  maxBacklogSeconds: number;
+}
+
+/** Endpointing in pipeline.ts, for WebSocket sessions and POST /transcribe alike. */
+export interface PipelineConfig {
+  /** Silence that ends a segment, in milliseconds. */
+  endSilenceMs: number;
+  /** Longest segment before a forced final, in seconds. */
+  maxSegmentSeconds: number;
 }
 
 export const HELP = `Usage: npm run server -- [options]
@@ -177,47 +225,47 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   const tlsKey = values['tls-key'] ?? env.TLS_KEY;
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new Error('--tls-cert and --tls-key go together');
   const translate = parseTranslate(values, env);
+  const whisperWorkers = values['whisper-workers'] ?? env.WHISPER_WORKERS;
   return {
+    listen: {
+      port: num('port', values.port ?? env.PORT, 7860, 0, 65535),
+      host: values.host ?? env.HOST ?? '127.0.0.1',
+      tlsCert,
+      tlsKey,
+    },
+    engine: {
+      engine: engine === 'faster-whisper' ? 'whisper' : engine,
+      model: values.model ?? env.WHISPER_MODEL,
+      gpu: gpu as EngineConfig['gpu'],
+      threads: num('threads', values.threads ?? env.THREADS, Math.max(1, os.availableParallelism()), 1, 256),
+      ...(whisperWorkers ? { whisperWorkers: num('whisper-workers', whisperWorkers, 2, 1, 16) } : {}),
+    },
+    security: {
+      token: token || undefined,
+      allowedOrigins: origins.includes('*') ? ['*'] : origins.length === 0 ? ['extensions', 'loopback'] : origins,
+      allowedHosts: hosts.includes('*') ? ['*'] : hosts,
+      requireOrigin: values['require-origin'] ?? yes(env.REQUIRE_ORIGIN),
+      trustProxy: values['trust-proxy'] ?? yes(env.TRUST_PROXY),
+      initTimeout: num('init-timeout', values['init-timeout'] ?? env.INIT_TIMEOUT, 10, 1, 3600),
+      rateLimit: num('rate-limit', values['rate-limit'] ?? env.RATE_LIMIT, 1200, 0, 1_000_000),
+      bodyTimeout: num('body-timeout', values['body-timeout'] ?? env.BODY_TIMEOUT, 30, 1, 3600),
+      maxConnectionsPerIp: num('max-connections-per-ip', values['max-connections-per-ip'] ?? env.MAX_CONNECTIONS_PER_IP, 8, 1, 100_000),
+      maxSessions: num('max-sessions', values['max-sessions'] ?? env.MAX_SESSIONS, 16, 1, 10_000),
+      maxMessageBytes: 8 * 1024 * 1024,
+      maxPendingMessageBytes: 64 * 1024,
+    },
+    session: {
+      idleTimeout: num('idle-timeout', values['idle-timeout'] ?? env.IDLE_TIMEOUT, 60, 1, 86_400),
+      resumeGraceSeconds: num('resume-grace', values['resume-grace'] ?? env.RESUME_GRACE, 60, 0, 3600),
+      link: { maxBufferedBytes: 4 * 1024 * 1024, maxProtocolErrors: 200 },
+      audio: { maxFrameSeconds: 2, maxWavSeconds: 60, maxBacklogSeconds: 180 },
+    },
+    pipeline: {
+      endSilenceMs: num('end-silence-ms', values['end-silence-ms'], 600, 100, 5000),
+      maxSegmentSeconds: num('max-segment', values['max-segment'], 25, 2, 60),
+    },
     ...(translate ? { translate } : {}),
-    port: num('port', values.port ?? env.PORT, 7860, 0, 65535),
-    host: values.host ?? env.HOST ?? '127.0.0.1',
-    engine: engine === 'faster-whisper' ? 'whisper' : engine,
-    model: values.model ?? env.WHISPER_MODEL,
-    gpu: gpu as ServerConfig['gpu'],
-    maxSessions: num('max-sessions', values['max-sessions'] ?? env.MAX_SESSIONS, 16, 1, 10_000),
-    idleTimeout: num('idle-timeout', values['idle-timeout'] ?? env.IDLE_TIMEOUT, 60, 1, 86_400),
-    maxFrameSeconds: 2,
-    maxWavSeconds: 60,
-    maxMessageBytes: 8 * 1024 * 1024,
-    maxPendingMessageBytes: 64 * 1024,
-    maxProtocolErrors: 200,
-    maxBufferedBytes: 4 * 1024 * 1024,
-    maxBacklogSeconds: 180,
-    endSilenceMs: num('end-silence-ms', values['end-silence-ms'], 600, 100, 5000),
-    maxSegmentSeconds: num('max-segment', values['max-segment'], 25, 2, 60),
-    threads: num('threads', values.threads ?? env.THREADS, Math.max(1, os.availableParallelism()), 1, 256),
-    ...(values['whisper-workers'] ?? env.WHISPER_WORKERS
-      ? { whisperWorkers: num('whisper-workers', values['whisper-workers'] ?? env.WHISPER_WORKERS, 2, 1, 16) }
-      : {}),
-    resumeGraceSeconds: num('resume-grace', values['resume-grace'] ?? env.RESUME_GRACE, 60, 0, 3600),
     quiet: values.quiet ?? false,
-    token: token || undefined,
-    allowedOrigins: origins.includes('*') ? ['*'] : origins.length === 0 ? ['extensions', 'loopback'] : origins,
-    allowedHosts: hosts.includes('*') ? ['*'] : hosts,
-    requireOrigin: values['require-origin'] ?? yes(env.REQUIRE_ORIGIN),
-    trustProxy: values['trust-proxy'] ?? yes(env.TRUST_PROXY),
-    initTimeout: num('init-timeout', values['init-timeout'] ?? env.INIT_TIMEOUT, 10, 1, 3600),
-    rateLimit: num('rate-limit', values['rate-limit'] ?? env.RATE_LIMIT, 1200, 0, 1_000_000),
-    bodyTimeout: num('body-timeout', values['body-timeout'] ?? env.BODY_TIMEOUT, 30, 1, 3600),
-    tlsCert,
-    tlsKey,
-    maxConnectionsPerIp: num(
-      'max-connections-per-ip',
-      values['max-connections-per-ip'] ?? env.MAX_CONNECTIONS_PER_IP,
-      8,
-      1,
-      100_000,
-    ),
   };
 }
 

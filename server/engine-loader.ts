@@ -1,11 +1,11 @@
 // Decides which engines to start: Whisper when a model is present, otherwise PocketSphinx,
 // with one clear line saying why and how to get a Whisper model.
-import type { ServerConfig } from './config.ts';
+import type { EngineConfig } from './config.ts';
 import { EngineRegistry } from './engine-registry.ts';
 import type { Engine } from './engines/engine.ts';
 import type { Logger } from './log.ts';
 
-export async function loadEngines(config: ServerConfig, log: Logger): Promise<EngineRegistry> {
+export async function loadEngines(config: EngineConfig, log: Logger): Promise<EngineRegistry> {
   const unavailable = new Map<string, string>();
   let whisper: Engine | null = null;
   if (config.engine !== 'sphinx') {
@@ -33,7 +33,7 @@ export async function loadEngines(config: ServerConfig, log: Logger): Promise<En
   return registry;
 }
 
-async function startWhisper(config: ServerConfig): Promise<Engine> {
+async function startWhisper(config: EngineConfig): Promise<Engine> {
   const { findModel, DEFAULT_MODEL } = await import('./engines/models.ts');
   const modelPath = findModel(config.model ?? DEFAULT_MODEL);
   if (!modelPath) {

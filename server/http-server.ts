@@ -9,7 +9,7 @@ import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import type { WebSocket } from 'ws';
 import { CloseCode, type ServerMessage } from '../protocol/index.ts';
-import type { ServerConfig } from './config.ts';
+import type { FrontDoorConfig } from './config.ts';
 import type { EngineRegistry } from './engine-registry.ts';
 import { clip, fastifyLogger, type Logger } from './log.ts';
 import { Session } from './session/session.ts';
@@ -38,8 +38,9 @@ export interface TranscriptionServer {
   drain(): Promise<void>;
 }
 
+/** Takes its own slices (listen, security) and those it hands to sessions and REST, nothing else. */
 export function createTranscriptionServer(
-  config: ServerConfig,
+  config: FrontDoorConfig,
   engines: EngineRegistry,
   log: Logger,
   translation: TranslationService | null = null,
@@ -48,30 +49,31 @@ export function createTranscriptionServer(
   const startedAt = Date.now();
   let closing = false;
   const drain = new Drain(); // cluster hook (issue 17)
+  const { listen, security } = config;
 
-  const guard = new ConnectionGuard(config, log);
-  const hostNames = serverHostNames(config);
+  const guard = new ConnectionGuard(security, log);
+  const hostNames = serverHostNames(listen, security);
   metrics.trackSessions(() => sessions.size);
 
   const app = Fastify<http.Server>({
     loggerInstance: fastifyLogger(log),
-    serverFactory: (handler) => createHttpServer(config, handler),
+    serverFactory: (handler) => createHttpServer(listen, security, handler),
     // One hop: the address the nearest proxy wrote into X-Forwarded-For (earlier entries are the client's word).
-    trustProxy: config.trustProxy ? (_address: string, hop: number) => hop < 1 : false,
+    trustProxy: security.trustProxy ? (_address: string, hop: number) => hop < 1 : false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 100 },
     bodyLimit: 256 * 1024,
     return503OnClosing: true,
   });
   let uploads: { readonly active: number } = { active: 0 };
   /** Streaming sessions and REST uploads share one limit, one engine/language check. */
-  const opener = new EngineOpener({ engines, maxSessions: config.maxSessions, running: () => sessions.size + uploads.active });
+  const opener = new EngineOpener({ engines, maxSessions: security.maxSessions, running: () => sessions.size + uploads.active });
   /** Protocol 2 sessions that sent ready and are alive: the ones a reconnecting client may resume. */
   const resumables = new ResumeRegistry<Session>();
 
   const ready = (async () => {
     // First, so that every refused upgrade below is answered and its socket destroyed by the plugin.
     await app.register(websocket, {
-      options: { maxPayload: config.maxMessageBytes, perMessageDeflate: false, handleProtocols: selectProtocol },
+      options: { maxPayload: security.maxMessageBytes, perMessageDeflate: false, handleProtocols: selectProtocol },
       // A protocol violation (bad frame, oversized message): ws has sent its close frame (1002,
       // 1007, 1009); the socket goes if the client does not answer it within 2 s.
       errorHandler: (err, socket) => {
@@ -92,20 +94,20 @@ export function createTranscriptionServer(
         return reply.code(400).header('connection', 'close').send({ error: 'bad request target' });
       }
       // DNS rebinding: a page on another name that resolves here must not read our answers.
-      if (!hostAllowed(req.headers.host, config, hostNames)) {
+      if (!hostAllowed(req.headers.host, security, hostNames)) {
         return reply.code(421).header('connection', 'close').send({ error: 'this server does not answer to that Host name' });
       }
       const origin = req.headers.origin;
-      if (origin !== undefined && !originAllowed(origin, config)) {
-        log.warn(`refused a request from origin ${clip(origin, 80)} (allowed: ${config.allowedOrigins.join(', ')})`);
+      if (origin !== undefined && !originAllowed(origin, security)) {
+        log.warn(`refused a request from origin ${clip(origin, 80)} (allowed: ${security.allowedOrigins.join(', ')})`);
         return reply.code(403).header('connection', 'close').send({ error: 'this origin may not use this server (see --allowed-origins)' });
       }
     });
-    if (config.rateLimit > 0) {
-      await app.register(rateLimit, { global: true, max: config.rateLimit, timeWindow: 60_000, keyGenerator: (req) => req.ip });
+    if (security.rateLimit > 0) {
+      await app.register(rateLimit, { global: true, max: security.rateLimit, timeWindow: 60_000, keyGenerator: (req) => req.ip });
     }
     await app.register(cors, {
-      origin: (origin, cb) => cb(null, origin !== undefined && originAllowed(origin, config)),
+      origin: (origin, cb) => cb(null, origin !== undefined && originAllowed(origin, security)),
       methods: ['GET', 'POST', 'OPTIONS'],
       allowedHeaders: ['content-type', 'authorization'],
       maxAge: 600,
@@ -121,7 +123,7 @@ export function createTranscriptionServer(
         model: engine.model,
         engines: engines.names,
         sessions: sessions.size,
-        maxSessions: config.maxSessions,
+        maxSessions: security.maxSessions,
         uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
         translation: translation?.backend.name ?? null,
       };
@@ -129,17 +131,18 @@ export function createTranscriptionServer(
     app.get('/metrics', async (req, reply) => {
       // With a token configured, metrics need it too (Authorization: Bearer <token>).
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-      if (config.token !== undefined && !tokenMatches(config.token, bearer)) return reply.code(401).send({ error: 'unauthorized' });
+      if (security.token !== undefined && !tokenMatches(security.token, bearer)) return reply.code(401).send({ error: 'unauthorized' });
       return reply.header('content-type', metrics.contentType).send(await metrics.text());
     });
     uploads = await registerTranscribeRoute(app, {
-      config,
+      security,
+      pipeline: config.pipeline,
       log,
       slots: guard.slots,
       opener,
       closing: () => closing,
     });
-    await registerTranslateRoutes(app, config, translation, log);
+    await registerTranslateRoutes(app, security, translation, log);
     app.get(WS_PATH, { websocket: true, preValidation: checkUpgrade }, (ws, req) => connection(ws, req));
     app.setNotFoundHandler((_req, reply) =>
       reply.code(404).send({ error: 'not found', endpoints: ['GET /health', 'GET /metrics', 'POST /transcribe', 'POST /translate', 'GET /languages', `WebSocket ${WS_PATH}`] }),
@@ -155,13 +158,13 @@ export function createTranscriptionServer(
   /** Before the handshake: the token subprotocol (401) and --require-origin (403). */
   async function checkUpgrade(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (!req.ws) return;
-    if (config.requireOrigin && req.headers.origin === undefined) return void reply.code(403).send({ error: 'an Origin header is required' });
-    if (tokenHeaderRefused(req.raw, config)) return void reply.code(401).send({ error: 'unauthorized' });
+    if (security.requireOrigin && req.headers.origin === undefined) return void reply.code(403).send({ error: 'an Origin header is required' });
+    if (tokenHeaderRefused(req.raw, security)) return void reply.code(401).send({ error: 'unauthorized' });
   }
 
   function connection(ws: WebSocket, req: FastifyRequest): void {
     ws.on('error', () => {}); // errors are logged by the plugin's errorHandler; this one only guards
-    limitMessageSize(ws, config.maxPendingMessageBytes);
+    limitMessageSize(ws, security.maxPendingMessageBytes);
     const openedAt = Date.now();
     if (closing) return refuse(ws, 'shutting_down', 'the server is shutting down', CloseCode.goingAway);
     if (drain.draining) return refuse(ws, 'shutting_down', 'this server is draining; reconnect to reach another', CloseCode.goingAway, 500); // cluster hook (issue 17)
@@ -176,7 +179,8 @@ export function createTranscriptionServer(
     const full = opener.full();
     if (full) {
       release();
-      log.warn(`refused a session: ${sessions.size}/${config.maxSessions} sessions running`);
+      // What the limit counted: streaming sessions and REST uploads together (EngineOpener).
+      log.warn(`refused a session: ${sessions.size} sessions and ${uploads.active} uploads running (limit ${security.maxSessions})`);
       return refuse(
         ws,
         'busy',
@@ -187,18 +191,19 @@ export function createTranscriptionServer(
     }
     // Until its init, a connection holds its slot for initTimeout at most (keepalive does not extend it).
     const deadline = setTimeout(() => {
-      if (!session.initialized) fatal(ws, 'init_timeout', `no valid init within ${config.initTimeout} s`);
-    }, Math.max(0, config.initTimeout * 1000 - (Date.now() - openedAt)));
+      if (!session.initialized) fatal(ws, 'init_timeout', `no valid init within ${security.initTimeout} s`);
+    }, Math.max(0, security.initTimeout * 1000 - (Date.now() - openedAt)));
     deadline.unref();
     const session: Session = new Session(ws, {
-      config,
+      config: config.session,
+      pipeline: config.pipeline,
       opener,
       resumables,
       log,
       translation,
       onInit: () => {
         clearTimeout(deadline);
-        limitMessageSize(ws, config.maxMessageBytes);
+        limitMessageSize(ws, security.maxMessageBytes);
       },
       onClosed: (s) => {
         clearTimeout(deadline);
@@ -220,7 +225,7 @@ export function createTranscriptionServer(
     sessions,
     async listen() {
       await ready;
-      await app.listen({ port: config.port, host: config.host });
+      await app.listen({ port: listen.port, host: listen.host });
       return app.server.address() as AddressInfo;
     },
     async close() {

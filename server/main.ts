@@ -20,19 +20,21 @@ async function main(): Promise<void> {
     return;
   }
   const log = createLogger(config.quiet);
-  const exposure = exposureWarning(config);
+  const { listen, security } = config;
+  const exposure = exposureWarning(listen, security);
   if (exposure) log.warn(exposure);
-  if (config.maxConnectionsPerIp >= config.maxSessions) {
-    log.warn(`--max-connections-per-ip ${config.maxConnectionsPerIp} is not below --max-sessions ${config.maxSessions}: one client address can take every session`);
+  if (security.maxConnectionsPerIp >= security.maxSessions) {
+    log.warn(`--max-connections-per-ip ${security.maxConnectionsPerIp} is not below --max-sessions ${security.maxSessions}: one client address can take every session`);
   }
-  const engines = await loadEngines(config, log);
+  // Each component is given only its own slice of the configuration.
+  const engines = await loadEngines(config.engine, log);
   const translation = await createTranslationService(config.translate, log);
   if (translation) log.info(`translation: ${translation.backend.name} (POST /translate, GET /languages)`);
-  const server = createTranscriptionServer(config, engines, log, translation);
+  const server = createTranscriptionServer({ listen, security, session: config.session, pipeline: config.pipeline }, engines, log, translation);
   const address = await server.listen();
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const engine = engines.default.info;
-  const scheme = schemes(config);
+  const scheme = schemes(listen);
   process.stdout.write(
     `Transcription server listening on ${scheme.ws}://${host}:${address.port}${WS_PATH} (engine ${engine.name}, model ${engine.model}; health: ${scheme.http}://${host}:${address.port}/health)\n`,
   );

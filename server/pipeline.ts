@@ -2,6 +2,7 @@
 // with partials while a phrase is spoken and one final per segment. Every step runs in
 // one ordered queue, so finals keep the audio's order whatever the engine's speed.
 import { WIRE_SAMPLE_RATE } from '../protocol/index.ts';
+import type { PipelineConfig } from './config.ts';
 import type { Recognizer } from './engines/engine.ts';
 import type { Logger } from './log.ts';
 import { metrics } from './metrics.ts';
@@ -16,9 +17,8 @@ export interface SegmentSink {
   error(code: string, message: string, fatal: boolean): void;
 }
 
-export interface PipelineOptions {
-  endSilenceMs: number;
-  maxSegmentSeconds: number;
+/** The pipeline slice of the configuration, and this session's language and log. */
+export interface PipelineOptions extends PipelineConfig {
   /** Language reported in finals when the engine does not say ('' when unknown). */
   language: string;
   log: Logger;
@@ -53,10 +53,27 @@ export class TranscriptionPipeline {
   private readonly partialEvery: number;
   /** Engine time spent on the open segment, in ms (for the real-time factor). */
   private engineMs = 0;
+  /** While a phrase is open: settles when it ends (see whenSilent). */
+  private phraseEnd: { promise: Promise<void>; resolve: () => void } | null = null;
 
-  /** A phrase is open (speech without its final yet): draining waits for it to end (cluster/drain.ts). */
-  get speaking(): boolean {
-    return this.inSegment;
+  /**
+   * Resolves when no phrase is open: at once while silent, else when the open phrase ends (its
+   * final is being made) or the pipeline closes. Draining waits on it (session.drain).
+   */
+  whenSilent(): Promise<void> {
+    return this.phraseEnd?.promise ?? Promise.resolve();
+  }
+
+  private setSpeaking(speaking: boolean): void {
+    this.inSegment = speaking;
+    if (speaking && !this.phraseEnd) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.phraseEnd = { promise, resolve };
+    } else if (!speaking && this.phraseEnd) {
+      this.phraseEnd.resolve();
+      this.phraseEnd = null;
+    }
   }
 
   private constructor(
@@ -108,6 +125,8 @@ export class TranscriptionPipeline {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.phraseEnd?.resolve(); // no phrase will end now: nobody waits for one
+    this.phraseEnd = null;
     await this.queue;
     await this.recognizer.close();
   }
@@ -129,7 +148,7 @@ export class TranscriptionPipeline {
   private async handle(events: EndpointEvent[], receivedAt: number): Promise<void> {
     for (const e of events) {
       if (e.type === 'start') {
-        this.inSegment = true;
+        this.setSpeaking(true);
         this.segmentStart = e.speechSample;
         this.partialsSent = false;
         this.sincePartial = 0;
@@ -171,7 +190,7 @@ export class TranscriptionPipeline {
   }
 
   private async finishSegment(endSample: number, receivedAt: number): Promise<void> {
-    this.inSegment = false;
+    this.setSpeaking(false);
     const t0 = performance.now();
     const hyp = await this.recognizer.finish();
     this.engineMs += performance.now() - t0;
@@ -205,7 +224,7 @@ export class TranscriptionPipeline {
         behind: this.behind(),
       });
     }
-    this.inSegment = false;
+    this.setSpeaking(false);
     this.partialsSent = false;
     this.stabilizer.reset();
     this.recognizer.finish().catch(() => undefined);

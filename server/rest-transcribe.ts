@@ -6,7 +6,7 @@ import multipart from '@fastify/multipart';
 import { WIRE_SAMPLE_RATE, isLanguageTag } from '../protocol/index.ts';
 import { parseWav } from '../protocol/wav.ts';
 import { resampleTo16k } from './audio/resample.ts';
-import type { ServerConfig } from './config.ts';
+import type { PipelineConfig, SecurityConfig } from './config.ts';
 import { clip, type Logger } from './log.ts';
 import { TranscriptionPipeline } from './pipeline.ts';
 import type { AddressSlots } from './security/address-slots.ts';
@@ -18,7 +18,10 @@ export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const MAX_SECONDS = 60;
 
 export interface TranscribeDeps {
-  config: ServerConfig;
+  /** The token check. */
+  security: SecurityConfig;
+  /** Endpointing, as for WebSocket sessions. */
+  pipeline: PipelineConfig;
   log: Logger;
   /** The session-limit check and engine/language check, shared with WebSocket sessions (REST uploads count as sessions). */
   opener: EngineOpener;
@@ -51,7 +54,7 @@ export async function registerTranscribeRoute(app: FastifyInstance, deps: Transc
       let release: (() => void) | null = null;
       try {
         if (deps.closing()) throw new HttpError(503, 'the server is shutting down');
-        authorize(req, deps.config);
+        authorize(req, deps.security);
         if (!req.isMultipart()) throw new HttpError(400, 'send multipart/form-data with a "file" field holding a WAV file');
         if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw tooBig();
         const full = deps.opener.full();
@@ -87,10 +90,10 @@ export async function registerTranscribeRoute(app: FastifyInstance, deps: Transc
 
 const tooBig = () => new HttpError(413, `request body is above the ${MAX_BODY_BYTES / 1024 / 1024} MiB limit`);
 
-function authorize(req: FastifyRequest, config: ServerConfig): void {
-  if (config.token === undefined) return;
+function authorize(req: FastifyRequest, security: SecurityConfig): void {
+  if (security.token === undefined) return;
   const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-  if (!tokenMatches(config.token, bearer)) throw new HttpError(401, 'unauthorized: send Authorization: Bearer <token>');
+  if (!tokenMatches(security.token, bearer)) throw new HttpError(401, 'unauthorized: send Authorization: Bearer <token>');
 }
 
 /** Reads and drops the rest of a body; false when it goes on past `max` bytes. */
@@ -177,8 +180,7 @@ async function transcribe(
       error: (_code, message) => (failure = message),
     },
     {
-      endSilenceMs: deps.config.endSilenceMs,
-      maxSegmentSeconds: deps.config.maxSegmentSeconds,
+      ...deps.pipeline,
       language: fallback,
       log: deps.log,
     },

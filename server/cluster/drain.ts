@@ -59,14 +59,11 @@ export class Drain {
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Resolves once `done()` is true (polled) or after `timeoutMs`; true when it became true. */
-export async function waitUntil(done: () => boolean, timeoutMs: number, pollMs = 50, sleep = defaultSleep): Promise<boolean> {
-  const steps = Math.ceil(timeoutMs / pollMs);
-  for (let i = 0; i < steps; i++) {
-    if (done()) return true;
-    await sleep(pollMs);
-  }
-  return done();
+/** Waits for `event` (no polling) for at most `timeoutMs`; true when it came in time. */
+export function within(event: Promise<unknown>, timeoutMs: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  return Promise.race([event.then(() => true), timeout]).finally(() => clearTimeout(timer));
 }
 
 /**

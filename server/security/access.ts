@@ -2,23 +2,15 @@
 // default, --allowed-origins to widen or pin it) and the Host check that stops DNS rebinding
 // (loopback names, the bind address, the machine's own names when bound to all interfaces, and
 // --allowed-hosts). Pure functions of the config and the request headers.
-import net from 'node:net';
 import os from 'node:os';
-import type { ServerConfig } from '../config.ts';
+import { isLoopbackHost } from '../../protocol/index.ts';
+import type { ListenConfig, SecurityConfig } from '../config.ts';
 
 /** Origins of browser extensions (Chrome and Chromium browsers, Firefox, Safari, old Edge). */
 const EXTENSION_SCHEMES = ['chrome-extension:', 'moz-extension:', 'safari-web-extension:', 'ms-browser-extension:', 'extension:'];
 
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  if (net.isIPv4(h)) return h.startsWith('127.');
-  if (net.isIPv6(h)) return h === '::1' || /^::ffff:127\./.test(h);
-  return false;
-}
-
 /** True when a request carrying this Origin header may be served. */
-export function originAllowed(origin: string, config: ServerConfig): boolean {
+export function originAllowed(origin: string, config: SecurityConfig): boolean {
   const allowed = config.allowedOrigins;
   if (allowed.includes('*')) return true;
   if (allowed.includes(origin)) return true;
@@ -36,9 +28,9 @@ export function originAllowed(origin: string, config: ServerConfig): boolean {
 }
 
 /** Host names (lower case, no port, IPv6 without brackets) a request may name besides loopback. */
-export function serverHostNames(config: ServerConfig): Set<string> {
-  const names = new Set(config.allowedHosts);
-  const bind = config.host.toLowerCase().replace(/^\[|\]$/g, '');
+export function serverHostNames(listen: ListenConfig, security: SecurityConfig): Set<string> {
+  const names = new Set(security.allowedHosts);
+  const bind = listen.host.toLowerCase().replace(/^\[|\]$/g, '');
   if (bind === '0.0.0.0' || bind === '::' || bind === '') {
     // Bound to every interface: the machine's own addresses and name are the server's names.
     names.add(os.hostname().toLowerCase());
@@ -55,7 +47,7 @@ export function hostName(host: string): string | null {
 }
 
 /** True when the Host header names this server (no header: not a browser, let through). */
-export function hostAllowed(host: string | undefined, config: ServerConfig, names: Set<string>): boolean {
+export function hostAllowed(host: string | undefined, config: SecurityConfig, names: Set<string>): boolean {
   if (host === undefined) return true;
   if (config.allowedHosts.includes('*')) return true;
   const name = hostName(host);
@@ -64,10 +56,10 @@ export function hostAllowed(host: string | undefined, config: ServerConfig, name
 }
 
 /** Binding beyond loopback without a token lets anyone who reaches the port use the server. */
-export function exposureWarning(config: ServerConfig): string | null {
-  if (config.token !== undefined || isLoopbackHost(config.host)) return null;
+export function exposureWarning(listen: ListenConfig, security: SecurityConfig): string | null {
+  if (security.token !== undefined || isLoopbackHost(listen.host)) return null;
   return (
-    `listening on ${config.host} without --token: anyone who can reach this port can run sessions, ` +
+    `listening on ${listen.host} without --token: anyone who can reach this port can run sessions, ` +
     'uploads and translations on this machine. Set --token (and --tls-cert/--tls-key) for remote use; see docs/security.md'
   );
 }

@@ -5,7 +5,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import type { WebSocket, RawData } from 'ws';
 import { CloseCode, type ServerMessage } from '../../protocol/index.ts';
-import type { ServerConfig } from '../config.ts';
+import type { SecurityConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { metrics } from '../metrics.ts';
 import { closeReason } from '../close-reason.ts';
@@ -38,14 +38,14 @@ export function offeredTokens(req: http.IncomingMessage): string[] {
  * client that offers no token subprotocol is let through here: it must then send the token in
  * its init message. (Origin and Host are checked for every request in http-server.ts.)
  */
-export function tokenHeaderRefused(req: http.IncomingMessage, config: ServerConfig): boolean {
+export function tokenHeaderRefused(req: http.IncomingMessage, config: SecurityConfig): boolean {
   if (config.token === undefined) return false;
   const tokens = offeredTokens(req);
   return tokens.length > 0 && !tokens.some((t) => tokenMatches(config.token!, t));
 }
 
 /** True when the upgrade request carried the right token as a subprotocol. */
-export function authorizedByHeader(req: http.IncomingMessage, config: ServerConfig): boolean {
+export function authorizedByHeader(req: http.IncomingMessage, config: SecurityConfig): boolean {
   return config.token !== undefined && offeredTokens(req).some((t) => tokenMatches(config.token!, t));
 }
 
@@ -81,7 +81,7 @@ export class ConnectionGuard {
   readonly slots: AddressSlots;
 
   constructor(
-    private readonly config: ServerConfig,
+    private readonly config: SecurityConfig,
     private readonly log: Logger,
   ) {
     this.slots = new AddressSlots(config.maxConnectionsPerIp);

@@ -1,12 +1,10 @@
 // A session's audio input: decodes binary frames (PCM, WAV files, Opus packets kept in order
 // while the WebAssembly decoder loads), queues audio while the engine starts, and refuses audio past the backlog cap.
 import { WIRE_SAMPLE_RATE, type AudioSpec } from '../../protocol/index.ts';
-import type { ServerConfig } from '../config.ts';
+import type { AudioInputConfig } from '../config.ts';
 import { AudioDecoder, isWav, type Decoded } from '../audio/audio-decoder.ts';
 import { OpusPacketDecoder } from '../audio/opus-packets.ts';
 import type { TranscriptionPipeline } from '../pipeline.ts';
-
-export type AudioInputConfig = Pick<ServerConfig, 'maxFrameSeconds' | 'maxWavSeconds' | 'maxBacklogSeconds'>;
 
 export const DEFAULT_AUDIO: AudioSpec = { encoding: 'pcm_s16le', sampleRate: WIRE_SAMPLE_RATE, channels: 1 };
 

@@ -2,12 +2,10 @@
 // resume, sends replies (closing a client that stops reading) and counts the errors it causes.
 import type { RawData, WebSocket } from 'ws';
 import type { ErrorCode, ServerMessage } from '../../protocol/index.ts';
-import type { ServerConfig } from '../config.ts';
+import type { ClientLinkConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { metrics } from '../metrics.ts';
 import { closeReason } from '../close-reason.ts';
-
-export type ClientLinkConfig = Pick<ServerConfig, 'maxBufferedBytes' | 'maxProtocolErrors'>;
 
 export interface ClientLinkHandlers {
   text(raw: string): void;

@@ -4,13 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { CloseCode, PROTOCOL_VERSION, parseClientMessage, type ErrorCode, type InitMessage, type ResumeRequest } from '../../protocol/index.ts';
-import type { ServerConfig } from '../config.ts';
+import type { PipelineConfig, SessionConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { TranscriptionPipeline } from '../pipeline.ts';
 import type { TranslationService } from '../translate/service.ts';
-import { waitUntil, type DrainOptions } from '../cluster/drain.ts'; // cluster hook (issue 17)
-import { ClientLink, type ClientLinkConfig } from './client-link.ts';
-import { AudioInput, DEFAULT_AUDIO, type AudioInputConfig } from './audio-input.ts';
+import { within, type DrainOptions } from '../cluster/drain.ts'; // cluster hook (issue 17)
+import { ClientLink } from './client-link.ts';
+import { AudioInput, DEFAULT_AUDIO } from './audio-input.ts';
 import type { EngineOpener } from './open-engine.ts';
 import { newResumeToken, type ResumeRegistry } from './resume-registry.ts';
 import { OriginalSink } from './sink-original.ts';
@@ -20,13 +20,11 @@ import type { WireSink } from './wire-sink.ts';
 
 type State = 'awaiting_init' | 'starting' | 'streaming' | 'stopping' | 'closed';
 
-/** The configuration slice the session and its parts use. */
-export type SessionConfig = ClientLinkConfig &
-  AudioInputConfig &
-  Pick<ServerConfig, 'idleTimeout' | 'resumeGraceSeconds' | 'endSilenceMs' | 'maxSegmentSeconds'>;
-
 export interface SessionDeps {
+  /** The session's slice; its link and audio input are each given their own sub-slice. */
   config: SessionConfig;
+  /** Endpointing for the session's pipeline. */
+  pipeline: PipelineConfig;
   /** Engine choice and language check, shared with REST. */
   opener: EngineOpener;
   /** The server's resumable sessions (owned by the server object). */
@@ -61,13 +59,7 @@ export class Session {
     private readonly deps: SessionDeps,
   ) {
     const { config, log } = deps;
-    const linkConfig: ClientLinkConfig = { maxBufferedBytes: config.maxBufferedBytes, maxProtocolErrors: config.maxProtocolErrors };
-    const audioConfig: AudioInputConfig = {
-      maxFrameSeconds: config.maxFrameSeconds,
-      maxWavSeconds: config.maxWavSeconds,
-      maxBacklogSeconds: config.maxBacklogSeconds,
-    };
-    this.link = new ClientLink(ws, linkConfig, log, this.id, {
+    this.link = new ClientLink(ws, config.link, log, this.id, {
       text: (raw) => {
         this.touch();
         this.onText(raw);
@@ -79,7 +71,7 @@ export class Session {
       closed: (code) => this.onSocketClose(code),
       tooManyErrors: (message) => this.fatal('too_many_errors', message),
     });
-    this.audio = new AudioInput(audioConfig, {
+    this.audio = new AudioInput(config.audio, {
       pipeline: () => this.pipeline,
       streaming: () => this.state === 'streaming',
       closed: () => this.state === 'closed',
@@ -172,8 +164,7 @@ export class Session {
         return;
       }
       this.pipeline = await TranscriptionPipeline.create(recognizer, sink.segments, {
-        endSilenceMs: this.deps.config.endSilenceMs,
-        maxSegmentSeconds: this.deps.config.maxSegmentSeconds,
+        ...this.deps.pipeline,
         language,
         log: this.deps.log,
       });
@@ -230,7 +221,8 @@ export class Session {
 
   /** Cluster hook (issue 17): drain: the open phrase ends (or times out), its final goes out, the client is told to move. */
   async drain(opts: DrainOptions): Promise<void> {
-    if (this.state === 'streaming') await waitUntil(() => this.state !== 'streaming' || !this.pipeline?.speaking, opts.phraseWaitMs);
+    // The pipeline says when the open phrase ends (or it closes with the session): no polling.
+    if (this.state === 'streaming' && this.pipeline) await within(this.pipeline.whenSilent(), opts.phraseWaitMs);
     if (this.state === 'streaming') {
       this.state = 'stopping';
       await this.pipeline?.flush();

@@ -4,7 +4,7 @@
 // configured), 502/503 (back end failed or down). Browsers call these from the extension, so
 // they answer CORS preflights.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ServerConfig } from '../config.ts';
+import type { SecurityConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { tokenMatches } from '../security/guard.ts';
 import { TranslationError } from './backend.ts';
@@ -13,7 +13,7 @@ import type { TranslationService } from './service.ts';
 const MAX_BODY = 256 * 1024;
 
 /** Registers GET /languages and POST /translate (CORS and its preflights come from @fastify/cors). */
-export async function registerTranslateRoutes(app: FastifyInstance, config: ServerConfig, service: TranslationService | null, log: Logger): Promise<void> {
+export async function registerTranslateRoutes(app: FastifyInstance, security: SecurityConfig, service: TranslationService | null, log: Logger): Promise<void> {
   await app.register(async (scope) => {
     // The body is parsed here, so that every bad body gets this API's own error shape.
     scope.removeAllContentTypeParsers();
@@ -31,9 +31,9 @@ export async function registerTranslateRoutes(app: FastifyInstance, config: Serv
   });
 
   async function handle(req: FastifyRequest, reply: FastifyReply, path: '/translate' | '/languages'): Promise<unknown> {
-    if (config.token !== undefined) {
+    if (security.token !== undefined) {
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-      if (!tokenMatches(config.token, bearer)) return reply.code(401).send({ error: 'this server needs its token: send Authorization: Bearer <token>' });
+      if (!tokenMatches(security.token, bearer)) return reply.code(401).send({ error: 'this server needs its token: send Authorization: Bearer <token>' });
     }
     if (!service) {
       return reply.code(501).send({ error: 'translation is not configured on this server; start it with --translate apertium, libretranslate or deepl' });

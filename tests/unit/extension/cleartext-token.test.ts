@@ -1,6 +1,7 @@
 // The one rule behind the "token sent unencrypted" warning of the popup and options page.
 import { describe, expect, it } from 'vitest';
-import { isLoopbackHost, tokenSentInClearTo } from '../../../src/shared/cleartext-token.ts';
+import { isLoopbackHost } from '../../../protocol/index.ts';
+import { tokenSentInClearTo } from '../../../src/shared/cleartext-token.ts';
 
 describe('tokenSentInClearTo', () => {
   it.each([

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig, type ServerConfig } from '../../../server/config.ts';
 import { exposureWarning, hostAllowed, hostName, originAllowed, serverHostNames } from '../../../server/security/access.ts';
 
-const config = (argv: string[] = []) => parseConfig(argv, {}) as ServerConfig;
+const parse = (argv: string[] = []) => parseConfig(argv, {}) as ServerConfig;
+/** The security slice: all the origin policy and the Host check are given. */
+const config = (argv: string[] = []) => parse(argv).security;
 
 describe('origin policy', () => {
   it('by default serves browser extensions and loopback pages only', () => {
@@ -39,22 +41,26 @@ describe('Host policy', () => {
   });
 
   it('answers loopback names and the bind address; others need --allowed-hosts', () => {
-    const c = config(['--host', '192.168.7.7', '--allowed-hosts', 'captions.lan']);
-    const names = serverHostNames(c);
+    const { listen, security: c } = parse(['--host', '192.168.7.7', '--allowed-hosts', 'captions.lan']);
+    const names = serverHostNames(listen, c);
     for (const h of ['localhost:7860', '127.0.0.1', '[::1]:1', '192.168.7.7:7860', 'captions.lan', 'CAPTIONS.LAN:80', undefined]) {
       expect(hostAllowed(h, c, names), String(h)).toBe(true);
     }
     for (const h of ['evil.example', 'captions.lan.evil.example', '192.168.7.8', '', '[::2]']) expect(hostAllowed(h, c, names), h).toBe(false);
-    const any = config(['--allowed-hosts', '*']);
-    expect(hostAllowed('anything.example', any, serverHostNames(any))).toBe(true);
+    const any = parse(['--allowed-hosts', '*']);
+    expect(hostAllowed('anything.example', any.security, serverHostNames(any.listen, any.security))).toBe(true);
   });
 });
 
 describe('exposure warning', () => {
   it('warns when bound beyond loopback without a token', () => {
-    expect(exposureWarning(config())).toBe(null);
-    expect(exposureWarning(config(['--host', '::1']))).toBe(null);
-    expect(exposureWarning(config(['--host', '0.0.0.0']))).toMatch(/without --token/);
-    expect(exposureWarning(config(['--host', '0.0.0.0', '--token', 'abcdefgh12']))).toBe(null);
+    const warning = (argv: string[] = []) => {
+      const { listen, security } = parse(argv);
+      return exposureWarning(listen, security);
+    };
+    expect(warning()).toBe(null);
+    expect(warning(['--host', '::1'])).toBe(null);
+    expect(warning(['--host', '0.0.0.0'])).toMatch(/without --token/);
+    expect(warning(['--host', '0.0.0.0', '--token', 'abcdefgh12'])).toBe(null);
   });
 });

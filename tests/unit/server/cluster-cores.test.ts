@@ -1,8 +1,8 @@
 // The pure cores of the multi-node setup (issue 17): node identity, the drain sequence, the
 // busy retry hint, the client's routing hint and retry decisions, the HAProxy config renderer.
 import fs from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { Drain, busyRetryAfterMs, drainOptions, waitUntil } from '../../../server/cluster/drain.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { Drain, busyRetryAfterMs, drainOptions, within } from '../../../server/cluster/drain.ts';
 import { nodeIdFrom, routingHint } from '../../../server/cluster/node-identity.ts';
 import { retryHintFor, withRoutingHint } from '../../../src/offscreen/cluster-hints.ts';
 import { exampleConfig, kubernetesConfig, renderHaproxyConfig } from '../../../scripts/cluster/haproxy-config.ts';
@@ -44,14 +44,26 @@ describe('drain', () => {
     expect(() => drainOptions({ DRAIN_PHRASE_MS: 'soon' }, true)).toThrow();
   });
 
-  it('waitUntil: true as soon as the phrase ends, false at the timeout', async () => {
-    let polls = 0;
-    const noSleep = async () => {};
-    expect(await waitUntil(() => ++polls >= 3, 1000, 50, noSleep)).toBe(true);
-    expect(polls).toBe(3);
-    polls = 0;
-    expect(await waitUntil(() => (++polls, false), 200, 50, noSleep)).toBe(false);
-    expect(polls).toBe(5);
+  it('within: true as soon as the phrase ends, false at the timeout, no timer left behind', async () => {
+    vi.useFakeTimers();
+    try {
+      let end!: () => void;
+      const waiting = within(new Promise<void>((r) => (end = r)), 1000);
+      await vi.advanceTimersByTimeAsync(300);
+      end();
+      expect(await waiting).toBe(true);
+      expect(vi.getTimerCount()).toBe(0);
+      const never = within(new Promise(() => {}), 200);
+      await vi.advanceTimersByTimeAsync(199);
+      let settled = false;
+      void never.then(() => (settled = true));
+      await Promise.resolve();
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await never).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('busy retry hint: about 3 s, spread ±25 %', () => {

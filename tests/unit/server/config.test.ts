@@ -4,13 +4,13 @@ import { parseConfig } from '../../../server/config.ts';
 describe('parseConfig', () => {
   it('defaults to port 7860 on loopback with no engine forced', () => {
     const c = parseConfig([], {});
-    expect(c).toMatchObject({ port: 7860, host: '127.0.0.1', maxSessions: 16, idleTimeout: 60 });
-    expect(c !== 'help' && c.engine).toBeUndefined();
+    expect(c).toMatchObject({ listen: { port: 7860, host: '127.0.0.1' }, security: { maxSessions: 16 }, session: { idleTimeout: 60 } });
+    expect(c !== 'help' && c.engine.engine).toBeUndefined();
   });
 
   it('takes flags over environment variables', () => {
     const c = parseConfig(['--port', '9000', '--engine', 'faster-whisper'], { PORT: '8000', HOST: '0.0.0.0', ENGINE: 'sphinx' });
-    expect(c).toMatchObject({ port: 9000, host: '0.0.0.0', engine: 'whisper' });
+    expect(c).toMatchObject({ listen: { port: 9000, host: '0.0.0.0' }, engine: { engine: 'whisper' } });
   });
 
   it('rejects bad values with a clear message', () => {

@@ -7,19 +7,21 @@ describe('security options', () => {
   it('defaults: no token, extension and loopback origins, Origin not required, no TLS, 8 connections per address', () => {
     const c = parseConfig([], {});
     if (c === 'help') throw new Error('help');
-    expect(c).toMatchObject({ token: undefined, allowedOrigins: ['extensions', 'loopback'], allowedHosts: [], requireOrigin: false, trustProxy: false, tlsCert: undefined, maxConnectionsPerIp: 8, initTimeout: 10 });
+    expect(c.security).toMatchObject({ token: undefined, allowedOrigins: ['extensions', 'loopback'], allowedHosts: [], requireOrigin: false, trustProxy: false, maxConnectionsPerIp: 8, initTimeout: 10 });
+    expect(c.listen.tlsCert).toBeUndefined();
   });
 
   it('reads flags, then env', () => {
     const c = parseConfig(['--token', 'abcdefgh12', '--allowed-origins', 'chrome-extension://x, https://a.example', '--require-origin', '--max-connections-per-ip', '3'], {});
     if (c === 'help') throw new Error('help');
-    expect(c).toMatchObject({ token: 'abcdefgh12', allowedOrigins: ['chrome-extension://x', 'https://a.example'], requireOrigin: true, maxConnectionsPerIp: 3 });
+    expect(c.security).toMatchObject({ token: 'abcdefgh12', allowedOrigins: ['chrome-extension://x', 'https://a.example'], requireOrigin: true, maxConnectionsPerIp: 3 });
     const e = parseConfig([], { AUTH_TOKEN: 'fromenv-123', ALLOWED_ORIGINS: '*', REQUIRE_ORIGIN: '1', TLS_CERT: 'c.pem', TLS_KEY: 'k.pem', MAX_CONNECTIONS_PER_IP: '20' });
     if (e === 'help') throw new Error('help');
-    expect(e).toMatchObject({ token: 'fromenv-123', allowedOrigins: ['*'], requireOrigin: true, tlsCert: 'c.pem', tlsKey: 'k.pem', maxConnectionsPerIp: 20 });
+    expect(e.security).toMatchObject({ token: 'fromenv-123', allowedOrigins: ['*'], requireOrigin: true, maxConnectionsPerIp: 20 });
+    expect(e.listen).toMatchObject({ tlsCert: 'c.pem', tlsKey: 'k.pem' });
     const p = parseConfig(['--trust-proxy', '--allowed-hosts', 'Captions.LAN,*.x', '--init-timeout', '3', '--rate-limit', '0', '--body-timeout', '5'], {});
     if (p === 'help') throw new Error('help');
-    expect(p).toMatchObject({ trustProxy: true, allowedHosts: ['captions.lan', '*.x'], initTimeout: 3, rateLimit: 0, bodyTimeout: 5 });
+    expect(p.security).toMatchObject({ trustProxy: true, allowedHosts: ['captions.lan', '*.x'], initTimeout: 3, rateLimit: 0, bodyTimeout: 5 });
   });
 
   it('rejects tokens that cannot travel as a subprotocol, and half a TLS pair', () => {

@@ -1,5 +1,5 @@
-// The server session's parts (server/session/) with fakes: the shared engine opener, stop()
-// waiting for the engine start without timers, and the resume registry owned per server.
+// The server session's parts (server/session/) with fakes: the shared engine opener, stop() and
+// drain() waiting for events without timers, and the resume registry owned per server.
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { WebSocket } from 'ws';
@@ -8,12 +8,14 @@ import type { Engine, Recognizer } from '../../../server/engines/engine.ts';
 import type { Logger } from '../../../server/log.ts';
 import { EngineOpener } from '../../../server/session/open-engine.ts';
 import { ResumeRegistry } from '../../../server/session/resume-registry.ts';
-import { Session, type SessionConfig } from '../../../server/session/session.ts';
+import type { PipelineConfig, SessionConfig } from '../../../server/config.ts';
+import { Session } from '../../../server/session/session.ts';
 
 // The real pipeline loads the Silero VAD model; these tests only need one that accepts audio.
+const phrase = vi.hoisted(() => ({ end: Promise.resolve() as Promise<void> }));
 vi.mock('../../../server/pipeline.ts', () => ({
   TranscriptionPipeline: {
-    create: async () => ({ push() {}, flush: async () => {}, close: async () => {}, backlogSeconds: () => 0, speaking: false }),
+    create: async () => ({ push() {}, flush: async () => {}, close: async () => {}, backlogSeconds: () => 0, whenSilent: () => phrase.end }),
   },
 }));
 
@@ -59,22 +61,18 @@ class FakeSocket extends EventEmitter {
 }
 
 const config: SessionConfig = {
-  maxBufferedBytes: 1 << 20,
-  maxProtocolErrors: 10,
-  maxFrameSeconds: 2,
-  maxWavSeconds: 60,
-  maxBacklogSeconds: 180,
   idleTimeout: 60,
   resumeGraceSeconds: 60,
-  endSilenceMs: 600,
-  maxSegmentSeconds: 25,
+  link: { maxBufferedBytes: 1 << 20, maxProtocolErrors: 10 },
+  audio: { maxFrameSeconds: 2, maxWavSeconds: 60, maxBacklogSeconds: 180 },
 };
+const pipeline: PipelineConfig = { endSilenceMs: 600, maxSegmentSeconds: 25 };
 const log: Logger = { info() {}, warn() {}, error() {}, debug() {} } as unknown as Logger;
 
 function session(engines: EngineRegistry, resumables = new ResumeRegistry<Session>()) {
   const ws = new FakeSocket();
   const opener = new EngineOpener({ engines, maxSessions: 4, running: () => 0 });
-  const s = new Session(ws as unknown as WebSocket, { config, opener, resumables, log, onClosed() {} });
+  const s = new Session(ws as unknown as WebSocket, { config, pipeline, opener, resumables, log, onClosed() {} });
   return { ws, s, resumables };
 }
 
@@ -125,6 +123,41 @@ describe('Session', () => {
     started(recognizer);
     await ticks(); // no timer is advanced: only the start settling may let stop() go on
     expect(ws.types()).toEqual(['ready', 'done']);
+  });
+
+  it('drain() waits for the open phrase to end (an event, no timer polling), then says shutting_down', async () => {
+    vi.useFakeTimers();
+    let end!: () => void;
+    phrase.end = new Promise((r) => (end = r));
+    const { ws, s } = session(registry(engine('sphinx', ['en'])));
+    ws.text(init);
+    await ticks();
+    expect(ws.types()).toEqual(['ready']);
+    let drained = false;
+    void s.drain({ noticeMs: 0, phraseWaitMs: 8000, moveRetryMs: 0 }).then(() => (drained = true));
+    await ticks();
+    expect(drained).toBe(false);
+    end();
+    await ticks(); // no timer is advanced: only the phrase ending may let drain() go on
+    expect(drained).toBe(true);
+    expect(ws.sent.at(-1)).toMatchObject({ type: 'error', code: 'shutting_down', fatal: true });
+    phrase.end = Promise.resolve();
+  });
+
+  it('drain() gives up waiting for the phrase after phraseWaitMs', async () => {
+    vi.useFakeTimers();
+    phrase.end = new Promise(() => {});
+    const { ws, s } = session(registry(engine('sphinx', ['en'])));
+    ws.text(init);
+    await ticks();
+    let drained = false;
+    void s.drain({ noticeMs: 0, phraseWaitMs: 8000, moveRetryMs: 0 }).then(() => (drained = true));
+    await vi.advanceTimersByTimeAsync(7999);
+    expect(drained).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(drained).toBe(true);
+    expect(ws.types()).toEqual(['ready', 'error']);
+    phrase.end = Promise.resolve();
   });
 
   it('resumes only through the registry of its own server', async () => {

@@ -63,9 +63,9 @@ describe('--whisper-workers', () => {
   it('sets how many passes run at once (flag or WHISPER_WORKERS); unset leaves the 2-3 default', async () => {
     const { parseConfig } = await import('../../../server/config.ts');
     const { defaultWorkers } = await import('../../../server/engines/whisper.ts');
-    expect(parseConfig(['--whisper-workers', '4'], {})).toMatchObject({ whisperWorkers: 4 });
-    expect(parseConfig([], { WHISPER_WORKERS: '1' })).toMatchObject({ whisperWorkers: 1 });
-    expect((parseConfig([], {}) as { whisperWorkers?: number }).whisperWorkers).toBeUndefined();
+    expect(parseConfig(['--whisper-workers', '4'], {})).toMatchObject({ engine: { whisperWorkers: 4 } });
+    expect(parseConfig([], { WHISPER_WORKERS: '1' })).toMatchObject({ engine: { whisperWorkers: 1 } });
+    expect((parseConfig([], {}) as { engine: { whisperWorkers?: number } }).engine.whisperWorkers).toBeUndefined();
     expect(() => parseConfig(['--whisper-workers', '0'], {})).toThrow(/whisper-workers/);
     expect([defaultWorkers(1), defaultWorkers(2), defaultWorkers(16)]).toEqual([2, 2, 3]);
   });

@@ -1,0 +1,59 @@
+// The "busy" log line of the front door says what the session limit counted: streaming sessions
+// and REST uploads in flight together (a real Fastify server on loopback, a fake engine).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
+import { parseConfig, type ServerConfig } from '../../../server/config.ts';
+import { EngineRegistry } from '../../../server/engine-registry.ts';
+import type { Engine } from '../../../server/engines/engine.ts';
+import { createTranscriptionServer, type TranscriptionServer } from '../../../server/http-server.ts';
+import type { Logger } from '../../../server/log.ts';
+
+vi.mock('../../../server/pipeline.ts', () => ({ TranscriptionPipeline: { create: async () => ({}) } }));
+
+let server: TranscriptionServer | null = null;
+let upload: http.ClientRequest | null = null;
+afterEach(async () => {
+  upload?.destroy();
+  await server?.close();
+  server = null;
+});
+
+/** Starts a POST /transcribe whose body never finishes: an upload in flight. */
+function startUpload(address: AddressInfo): Promise<void> {
+  const boundary = 'b0undary';
+  upload = http.request({ host: '127.0.0.1', port: address.port, method: 'POST', path: '/transcribe', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': 1_000_000 } });
+  upload.on('error', () => {});
+  upload.write(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="a.wav"\r\ncontent-type: audio/wav\r\n\r\nRIFF`);
+  return new Promise((resolve) => setTimeout(resolve, 1000)); // the server has counted it by then (it needs only the headers)
+}
+
+describe('busy log line', () => {
+  it('counts REST uploads as well as sessions, as the limit does', async () => {
+    const warnings: string[] = [];
+    const log: Logger = { info() {}, warn: (m) => warnings.push(m), error() {} };
+    const config = parseConfig(['--port', '0', '--max-sessions', '1'], {}) as ServerConfig;
+    const engine: Engine = {
+      info: { name: 'sphinx', model: 'fake', languages: ['en'] } as Engine['info'],
+      createRecognizer: async () => {
+        throw new Error('not used');
+      },
+      close: async () => {},
+    };
+    const engines = new EngineRegistry('sphinx');
+    engines.add(engine);
+    server = createTranscriptionServer({ listen: config.listen, security: config.security, session: config.session, pipeline: config.pipeline }, engines, log);
+    const address = await server.listen();
+    await startUpload(address);
+
+    const ws = new WebSocket(`ws://127.0.0.1:${address.port}/ws`);
+    const reply = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      ws.once('message', (data) => resolve(JSON.parse(String(data)) as Record<string, unknown>));
+      ws.once('error', reject);
+    });
+    ws.close();
+    expect(reply).toMatchObject({ type: 'error', code: 'busy' });
+    expect(warnings.filter((w) => w.startsWith('refused a session'))).toEqual(['refused a session: 0 sessions and 1 uploads running (limit 1)']);
+  });
+});
