@@ -3,7 +3,7 @@
 // and on the capture worklet's path (Float32, 128-frame render quanta). Prints input seconds
 // processed per wall-clock second (× real time, the median of 7 runs) and the load average.
 import { Resampler, resampleTo16k } from '../server/audio/resample.ts';
-import { StreamingResampler } from '../src/offscreen/audio/resampler.ts';
+import { StreamingResampler } from '../dsp/resampler.ts';
 import { printTable, writeResult } from './lib/results.ts';
 import { fmt, loadAvg, percentile } from './lib/stats.ts';
 

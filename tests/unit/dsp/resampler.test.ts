@@ -2,7 +2,7 @@
 // real tones (passband flatness, aliasing rejection), exact output count, time alignment,
 // and that streaming in render-quantum blocks gives the same samples as one big block.
 import { describe, expect, it } from 'vitest';
-import { StreamingResampler, resampleAll } from '../../../src/offscreen/audio/resampler.ts';
+import { StreamingResampler, resampleAll } from '../../../dsp/resampler.ts';
 
 const OUT = 16000;
 
