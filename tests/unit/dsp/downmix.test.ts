@@ -1,4 +1,4 @@
-// Pins the channel → mono rule the capture worklet relies on (average, not sum).
+// Pins the channel → mono rule the capture worklet and the server share (average, not sum).
 import { describe, expect, it } from 'vitest';
 import { downmixToMono } from '../../../dsp/downmix.ts';
 
