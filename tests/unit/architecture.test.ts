@@ -1,5 +1,5 @@
 // The rules of the code's shape (docs/architecture.md): no import cycles, the server and the
-// extension share only protocol/, and no source file over 400 lines. madge reads the real imports.
+// extension share only protocol/ and dsp/, and no source file over 400 lines. madge reads the real imports.
 import fs from 'node:fs';
 import path from 'node:path';
 import madge from 'madge';
@@ -10,14 +10,14 @@ const MAX_LINES = 400;
 /** Files allowed over MAX_LINES for now. Each entry is a TODO: the list must shrink to nothing. */
 const TOO_LONG_FOR_NOW: Record<string, string> = {};
 /** The source trees the rules cover (tests are not source; their helpers may use either side). */
-const SOURCE_DIRS = ['src', 'server', 'protocol', 'scripts', 'bench'];
+const SOURCE_DIRS = ['src', 'server', 'protocol', 'dsp', 'scripts', 'bench'];
 
 let graph: Record<string, string[]>;
 let cycles: string[][];
 
 beforeAll(async () => {
   const result = await madge(
-    ['src', 'server', 'protocol'].map((d) => path.join(repoRoot, d)),
+    ['src', 'server', 'protocol', 'dsp'].map((d) => path.join(repoRoot, d)),
     { baseDir: repoRoot, fileExtensions: ['ts', 'tsx'], tsConfig: path.join(repoRoot, 'tsconfig.json') },
   );
   graph = result.obj();
@@ -46,22 +46,37 @@ describe('architecture rules', () => {
     expect(Object.keys(graph).length).toBeGreaterThan(100);
     expect(crossings('server', ['protocol']).length).toBeGreaterThan(0);
     expect(crossings('src', ['protocol']).length).toBeGreaterThan(0);
+    expect(crossings('server', ['dsp']).length).toBeGreaterThan(0);
+    expect(crossings('src', ['dsp']).length).toBeGreaterThan(0);
   });
 
-  it('has no import cycles in src/, server/ or protocol/', () => {
+  it('has no import cycles in src/, server/, protocol/ or dsp/', () => {
     expect(cycles.map((c) => c.join(' → '))).toEqual([]);
   });
 
-  it('the server imports nothing from src/ (only protocol/ is shared)', () => {
+  it('the server imports nothing from src/ (only protocol/ and dsp/ are shared)', () => {
     expect(crossings('server', ['src'])).toEqual([]);
   });
 
-  it('the extension imports nothing from server/ (only protocol/ is shared)', () => {
+  it('the extension imports nothing from server/ (only protocol/ and dsp/ are shared)', () => {
     expect(crossings('src', ['server'])).toEqual([]);
   });
 
   it('protocol/ imports nothing from either side', () => {
     expect(crossings('protocol', ['src', 'server'])).toEqual([]);
+  });
+
+  it('dsp/ imports nothing outside itself (no src/, server/, protocol/, packages or node: modules)', () => {
+    expect(crossings('dsp', ['src', 'server', 'protocol'])).toEqual([]);
+    const files = sourceFiles(path.join(repoRoot, 'dsp'));
+    expect(files.length).toBeGreaterThan(0);
+    const outside = files.flatMap((f) =>
+      [...fs.readFileSync(f, 'utf8').matchAll(/(?:\bfrom\s+|\bimport\s*\(?\s*)['"]([^'"]+)['"]/g)]
+        .map((m) => m[1])
+        .filter((spec) => !spec.startsWith('./'))
+        .map((spec) => `${path.relative(repoRoot, f)} → ${spec}`),
+    );
+    expect(outside).toEqual([]);
   });
 
   it(`has no source file over ${MAX_LINES} lines, beyond the listed exceptions`, () => {

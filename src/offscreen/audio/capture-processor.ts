@@ -10,9 +10,9 @@
 // Port protocol (node → processor):  { type: 'flush' } — post the buffered partial frame
 //                                    (if any), then 'flushed'.
 
-import { downmixToMono } from './downmix.ts';
+import { downmixToMono } from '../../../dsp/downmix.ts';
 import { FRAME_SAMPLES, FramePacker } from './frame-packer.ts';
-import { StreamingResampler } from './resampler.ts';
+import { StreamingResampler } from '../../../dsp/resampler.ts';
 import type { AudioWorkletScope } from './worklet-globals';
 
 export const PROCESSOR_NAME = 'pcm16-capture';

@@ -87,7 +87,7 @@ describe.each([48000, 44100])('pcm16-capture processor at %i Hz', (rate) => {
     // Compare against the ideal mono signal, delayed by the filter's group delay.
     const pcm = new Int16Array(16000);
     got.forEach((f, i) => pcm.set(new Int16Array(f.message.pcm!), i * 1600));
-    const { StreamingResampler } = await import('../../../src/offscreen/audio/resampler.ts');
+    const { StreamingResampler } = await import('../../../dsp/resampler.ts');
     const delay = new StreamingResampler(rate).design.delayInputSamples / rate;
     let maxErr = 0;
     for (let n = 100; n < 16000; n++) {

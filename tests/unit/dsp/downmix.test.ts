@@ -1,6 +1,6 @@
-// Pins the channel → mono rule the capture worklet relies on (average, not sum).
+// Pins the channel → mono rule the capture worklet and the server share (average, not sum).
 import { describe, expect, it } from 'vitest';
-import { downmixToMono } from '../../../src/offscreen/audio/downmix.ts';
+import { downmixToMono } from '../../../dsp/downmix.ts';
 
 describe('downmixToMono', () => {
   it('averages stereo', () => {

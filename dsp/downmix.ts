@@ -1,6 +1,6 @@
-// Tab audio reaches the capture worklet as 1..N planar channels (usually stereo); the
-// transcription server wants mono. Averaging (not summing) keeps full-scale stereo at
-// full scale without clipping. Pure and allocation-free so it can run per render quantum.
+// The one channel → mono rule of the product: average (not sum), so full-scale stereo stays at
+// full scale without clipping. The capture worklet runs it per render quantum on planar channels;
+// the server on its PCM16 frames once de-interleaved. Pure and allocation-free.
 
 /**
  * Average `channels` sample-by-sample into `out` (first `length` samples, default the

@@ -1,8 +1,8 @@
-// Checks the capture resampler as a filter, not just as code: frequency response from
+// Checks the shared resampler (dsp/, causal as the capture worklet runs it) as a filter, not just as code: frequency response from
 // real tones (passband flatness, aliasing rejection), exact output count, time alignment,
 // and that streaming in render-quantum blocks gives the same samples as one big block.
 import { describe, expect, it } from 'vitest';
-import { StreamingResampler, resampleAll } from '../../../src/offscreen/audio/resampler.ts';
+import { StreamingResampler, resampleAll } from '../../../dsp/resampler.ts';
 
 const OUT = 16000;
 
