@@ -2,7 +2,7 @@
 // answers (from a chunk sender: the original design's WebSocket, or REST) become captions in
 // order, overlapping text merged, each answered chunk confirming its audio.
 
-import { WIRE_SAMPLE_RATE as RATE } from '../../../protocol/index.ts';
+import { WIRE_SAMPLE_RATE as RATE, type ServerMessage } from '../../../protocol/index.ts';
 import type { TransportMode } from '../../shared/session-state.ts';
 import { PauseChunker, type ChunkCut, type PauseChunkerOptions } from '../pause-chunker.ts';
 import { mergeChunkText } from '../text-merge.ts';
@@ -60,6 +60,21 @@ export class ChunkLink implements Link, ChunkQueue {
   /** The connection is lost: its unanswered chunks go again on the next one. */
   pause(): void {
     this.sender.pause(this);
+  }
+
+  /**
+   * The original design answers on its socket, in order: a `transcription`, or a non-fatal error
+   * for a chunk it could not transcribe (that is this chunk's answer; the user is told).
+   */
+  onMessage(msg: ServerMessage): boolean {
+    if (this.mode !== 'legacy') return false;
+    if (msg.type === 'transcription') {
+      this.answerOldest({ text: msg.text, ...(msg.language ? { language: msg.language } : {}) });
+    } else if (msg.type === 'error') {
+      this.host.emit({ type: 'server-error', code: msg.code, message: msg.message });
+      this.answerOldest({ text: '' });
+    } else return false;
+    return true;
   }
 
   /** The next answer of an in-order sender belongs to the oldest chunk sent and not answered. */

@@ -43,6 +43,7 @@ function fakeSocket() {
     isOpen: true,
     sendBinary: (b: ArrayBuffer) => binary.push(b),
     sendJson: (m: { type: string }) => json.push(m),
+    startKeepalive: () => {},
   };
   return { socket: socket as unknown as ServerSocket, raw: socket, binary, json };
 }
@@ -277,8 +278,9 @@ describe('ServerSocket', () => {
       this.onopen?.();
     }
   }
-  const timeouts = { connectTimeoutMs: 500, keepaliveMs: 100, pongTimeoutMs: 50 };
-  const handlers = () => ({ onOpen: vi.fn(), onMessage: vi.fn(), onBadFirstMessage: vi.fn(), onClose: vi.fn(), onDead: vi.fn() }) satisfies ServerSocketHandlers;
+  const timeouts = { connectTimeoutMs: 500, keepaliveMs: 100, pongTimeoutMs: 50, readyTimeoutMs: null };
+  const handlers = () =>
+    ({ onOpen: vi.fn(), onReady: vi.fn(), onOriginalDesign: vi.fn(), onMessage: vi.fn(), onBadFirstMessage: vi.fn(), onClose: vi.fn(), onDead: vi.fn() }) satisfies ServerSocketHandlers;
 
   it('a socket that never opens is dead after the connect timeout', async () => {
     const h = handlers();
@@ -309,13 +311,13 @@ describe('ServerSocket', () => {
 
   it('a server silent after open is reported once the wait is over; a dropped socket reports nothing more', async () => {
     const h = handlers();
-    const s = new ServerSocket(FakeWs as unknown as WebSocketConstructor, 'ws://x/ws', h, timeouts);
+    const s = new ServerSocket(FakeWs as unknown as WebSocketConstructor, 'ws://x/ws', h, { ...timeouts, readyTimeoutMs: 200 });
     const ws = FakeWs.last;
     ws.open();
-    const silent = vi.fn();
-    s.expectAnswerWithin(200, silent);
-    await vi.advanceTimersByTimeAsync(200);
-    expect(silent).toHaveBeenCalledOnce();
+    await vi.advanceTimersByTimeAsync(199);
+    expect(h.onOriginalDesign).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(h.onOriginalDesign).toHaveBeenCalledOnce();
     s.drop();
     ws.onclose!({ code: 1006, reason: '' });
     s.sendJson({ type: 'stop' });
