@@ -7,6 +7,18 @@ import type { TransportMode } from '../../shared/session-state.ts';
 import { PauseChunker, type ChunkCut, type PauseChunkerOptions } from '../pause-chunker.ts';
 import { mergeChunkText } from '../text-merge.ts';
 import type { Chunk, ChunkQueue, ChunkSender, Link, LinkHost } from './link.ts';
+import { RestChunkSender, type RestOptions } from './rest-chunk-sender.ts';
+import type { ServerSocket } from './server-socket.ts';
+import type { ResolvedOptions } from './types.ts';
+import { WsChunkSender } from './ws-chunk-sender.ts';
+
+/** Caption id prefixes (one per server session or chunk link) and chunk numbers, unique in a session. */
+export interface CaptionIds {
+  epoch: number;
+  chunk: number;
+}
+
+type ChunkOptions = Pick<ResolvedOptions, 'chunker' | 'chunkTimeoutMs'> & RestOptions;
 
 export class ChunkLink implements Link, ChunkQueue {
   readonly chunks: Chunk[] = [];
@@ -25,6 +37,16 @@ export class ChunkLink implements Link, ChunkQueue {
   ) {
     const log = host.log;
     this.chunker = new PauseChunker(Math.max(log.acked, log.start), chunker);
+  }
+
+  /** Chunks over the socket of a server of the original design; `onDead` once it stops answering them. */
+  static overSocket(host: LinkHost, socket: ServerSocket, opts: ChunkOptions, ids: CaptionIds, onDead: () => void): ChunkLink {
+    return new ChunkLink('legacy', host, new WsChunkSender(socket, host.log, opts.chunkTimeoutMs, onDead), ++ids.epoch, () => ids.chunk++, opts.chunker);
+  }
+
+  /** Chunks over POST /transcribe. */
+  static overRest(host: LinkHost, opts: ChunkOptions, ids: CaptionIds): ChunkLink {
+    return new ChunkLink('rest', host, new RestChunkSender(host, opts), ++ids.epoch, () => ids.chunk++, opts.chunker);
   }
 
   /** Cuts the unconfirmed audio into chunks, from the first unconfirmed sample, and sends them. */

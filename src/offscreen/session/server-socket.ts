@@ -28,8 +28,13 @@ export interface ServerSocketTimeouts {
   connectTimeoutMs: number;
   keepaliveMs: number;
   pongTimeoutMs: number;
-  /** How long after open a silent server is taken for the original design; null: it is known to be ours. */
-  readyTimeoutMs: number | null;
+  /** How long after open a silent server is taken for the original design. */
+  readyTimeoutMs: number;
+}
+
+/** What the sockets to one server learn of it across reconnects: once it said `ready`, it is ours. */
+export interface ServerKind {
+  speaksProtocol2: boolean;
 }
 
 type Timer = ReturnType<typeof setTimeout> | undefined;
@@ -48,7 +53,13 @@ export class ServerSocket {
   private keepalive: ReturnType<typeof setInterval> | undefined;
 
   /** Throws on an invalid address. */
-  constructor(WebSocketImpl: WebSocketConstructor, url: string, private readonly handlers: ServerSocketHandlers, private readonly timeouts: ServerSocketTimeouts) {
+  constructor(
+    WebSocketImpl: WebSocketConstructor,
+    url: string,
+    private readonly handlers: ServerSocketHandlers,
+    private readonly timeouts: ServerSocketTimeouts,
+    private readonly kind: ServerKind = { speaksProtocol2: false },
+  ) {
     const ws = new WebSocketImpl(url);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
@@ -58,9 +69,10 @@ export class ServerSocket {
       this.opened = true;
       clearTimeout(this.connectTimer);
       this.handlers.onOpen();
-      // Servers of the original design may stay silent until audio comes: after a while assume one.
-      const wait = this.timeouts.readyTimeoutMs;
-      if (wait !== null && !this.dropped) this.silenceTimer = setTimeout(() => this.tell(() => this.handlers.onOriginalDesign()), wait);
+      // Servers of the original design may stay silent until audio comes: after a while assume
+      // one (not once this server has shown it speaks protocol 2).
+      if (this.kind.speaksProtocol2 || this.dropped) return;
+      this.silenceTimer = setTimeout(() => this.tell(() => this.handlers.onOriginalDesign()), this.timeouts.readyTimeoutMs);
     };
     ws.onmessage = (ev: MessageEvent) => {
       if (this.dropped) return;
@@ -91,7 +103,10 @@ export class ServerSocket {
 
   /** Our server answers init with `ready`; one of the original design says `connection` or answers audio with a `transcription`. */
   private dispatch(msg: ServerMessage): void {
-    if (msg.type === 'ready') return this.tell(() => this.handlers.onReady(msg));
+    if (msg.type === 'ready') {
+      this.kind.speaksProtocol2 = true;
+      return this.tell(() => this.handlers.onReady(msg));
+    }
     if (msg.type === 'connection' || (msg.type === 'transcription' && !this.told)) this.tell(() => this.handlers.onOriginalDesign());
     if (msg.type !== 'connection') this.handlers.onMessage(msg);
   }

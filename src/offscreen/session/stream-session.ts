@@ -7,25 +7,22 @@
 //
 // This core keeps the state machine, the AudioLog (every sample until the server confirms it;
 // after an outage its backlog goes first), backoff, the choice of link and the events. Links
-// (link.ts): `streaming` (streaming-link.ts, our protocol 2, resumable), `legacy` (chunk-link.ts
-// over ws-chunk-sender.ts: a server of the original design, as server-socket.ts tells it) and
-// `rest` (chunk-link.ts over rest-chunk-sender.ts: POST /transcribe while the WebSocket fails,
-// ws-probe.ts looking at it again now and then).
+// (link.ts): `streaming` (streaming-link.ts, our protocol 2), `legacy` (chunk-link.ts over the
+// original design's socket, as server-socket.ts tells it) and `rest` (chunk-link.ts over POST
+// /transcribe while the WebSocket fails; ws-probe.ts looks at it again now and then).
 
 import { CloseCode, WIRE_SAMPLE_RATE as RATE } from '../../../protocol/index.ts';
 import type { AudioEncoding, ErrorMessage, ReadyMessage, ServerMessage } from '../../../protocol/index.ts';
 import { withRoutingHint } from '../cluster-hints.ts';
 import { httpAnswers } from '../rest-transcribe.ts';
-import { ChunkLink } from './chunk-link.ts';
-import type { ChunkSender, Link, LinkHost } from './link.ts';
+import { ChunkLink, type CaptionIds } from './chunk-link.ts';
+import type { Link, LinkHost } from './link.ts';
 import { ReconnectPolicy } from './reconnect-policy.ts';
 import { SessionReporter } from './reporter.ts';
-import { RestChunkSender } from './rest-chunk-sender.ts';
-import { ServerSocket } from './server-socket.ts';
+import { ServerSocket, type ServerKind } from './server-socket.ts';
 import { StreamingLink } from './streaming-link.ts';
 import { resolveOptions, type ResolvedOptions, type StreamSessionOptions } from './types.ts';
 import { plainClose, plainServerError, WORDS } from './wording.ts';
-import { WsChunkSender } from './ws-chunk-sender.ts';
 import { WsProbe } from './ws-probe.ts';
 
 export class StreamSession extends SessionReporter implements LinkHost {
@@ -38,19 +35,17 @@ export class StreamSession extends SessionReporter implements LinkHost {
   private readonly streaming: StreamingLink;
   /** The chunk link while in a chunk mode (legacy, REST). */
   private chunkLink: ChunkLink | null = null;
-  /** Caption id prefixes (one per server session or chunk link) and chunk numbers. */
-  private epoch = 0;
-  private chunkSeq = 0;
+  private readonly ids: CaptionIds = { epoch: 0, chunk: 0 };
   private timers: Record<'retry' | 'stop', ReturnType<typeof setTimeout> | undefined> = { retry: undefined, stop: undefined };
   private stopWaiters: (() => void)[] = [];
-  /** This server has sent `ready` once: it is not of the original design. */
-  private sawReady = false;
+  /** Whether this server has shown it speaks protocol 2 (server-socket.ts keeps it). */
+  private readonly serverKind: ServerKind = { speaksProtocol2: false };
 
   constructor(options: StreamSessionOptions) {
     const opts = resolveOptions(options);
     super(opts.onEvent, opts.maxBufferSeconds);
     this.opts = opts;
-    this.streaming = new StreamingLink(this, opts, () => ++this.epoch);
+    this.streaming = new StreamingLink(this, opts, () => ++this.ids.epoch);
     this.reconnects = new ReconnectPolicy(opts);
     const running = () => this.state === 'live' || this.state === 'reconnecting';
     this.probe = new WsProbe(opts.wsRetryMs, () => this.mode === 'rest' && !this.socket && running(), () => this.connect());
@@ -76,55 +71,36 @@ export class StreamSession extends SessionReporter implements LinkHost {
   /** One frame of 16 kHz mono PCM16 LE; kept until the server confirms it. */
   sendAudio(pcm: ArrayBuffer): void {
     if (this.state !== 'connecting' && this.state !== 'live' && this.state !== 'reconnecting') return;
-    const samples = new Int16Array(pcm.slice(0, pcm.byteLength - (pcm.byteLength % 2)));
-    const dropped = this.log.push(samples);
-    if (dropped > 0) {
-      this.emit({ type: 'dropped', seconds: dropped / RATE, totalSeconds: this.log.droppedSamples / RATE });
-      this.emitStatus();
-    }
-    this.link?.push(samples); // the streaming link sends only once the server is ready on its socket
+    this.link?.push(this.record(pcm)); // the streaming link sends once the server is ready on its socket
   }
 
   /** Asks the server to finalize what it has heard so far (e.g. the tab paused). */
   flush(): void {
-    if (this.ready && this.mode === 'streaming') this.socket?.sendJson({ type: 'flush' });
+    if (this.mode === 'streaming') this.streaming.flush();
   }
 
   /** Ends the session; while live, waits for the server's last finals first. */
   stop(): Promise<void> {
-    switch (this.state) {
-      case 'stopped':
-      case 'error':
-        return Promise.resolve();
-      case 'idle':
-        this.setState('stopped');
-        return Promise.resolve();
-      case 'connecting':
-      case 'reconnecting':
-        this.finish('stopped');
-        return Promise.resolve();
-      case 'live':
-        this.setState('stopping');
-        this.timers.stop = setTimeout(() => this.finish('stopped'), this.opts.stopTimeoutMs);
-        // Streaming: `stop` to the server, ended by its `done`. Chunks: the rest becomes the
-        // last chunk, ended once every chunk is answered.
-        if (this.link) this.link.stop();
-        else this.drained();
-        return this.waitStopped();
-      case 'stopping':
-        return this.waitStopped();
+    if (this.state === 'idle') this.setState('stopped');
+    else if (this.state === 'connecting' || this.state === 'reconnecting') this.finish('stopped');
+    else if (this.state === 'live') {
+      this.setState('stopping');
+      this.timers.stop = setTimeout(() => this.finish('stopped'), this.opts.stopTimeoutMs);
+      // Streaming: `stop` to the server, ended by its `done`. Chunks: the rest becomes the
+      // last chunk, ended once every chunk is answered.
+      this.link?.stop();
+      return this.waitStopped();
     }
+    return this.state === 'stopping' ? this.waitStopped() : Promise.resolve();
   }
 
   /**
-   * How far behind live the captions are, in seconds of audio waiting for the server (each
-   * link says); when no server takes audio, everything unconfirmed. Not simply "unconfirmed":
-   * silence after the last final stays unconfirmed without anyone being behind.
+   * How far behind live the captions are, in seconds of audio waiting for the server (the link
+   * says). Not simply "unconfirmed": silence after the last final stays unconfirmed without
+   * anyone being behind.
    */
   get bufferedSeconds(): number {
-    const unconfirmedFrom = Math.max(this.log.acked, this.log.start);
-    if (this.link) return this.link.behind(unconfirmedFrom, this.ready) / RATE;
-    return this.mode === 'legacy' && !this.ready ? (this.log.end - unconfirmedFrom) / RATE : 0;
+    return this.link ? this.link.behind(Math.max(this.log.acked, this.log.start), this.ready) / RATE : 0;
   }
 
   protected get engineBehindSeconds(): number {
@@ -146,11 +122,9 @@ export class StreamSession extends SessionReporter implements LinkHost {
         onBadFirstMessage: () => this.emit({ type: 'server-error', code: 'bad_message', message: WORDS.badMessage }),
         onClose: (code, reason, opened) => this.onClose(code, reason, opened),
         onDead: (reason) => this.abandon(reason),
-        // Only a server not yet seen to speak protocol 2 may be one of the original design.
-      }, { ...this.opts, readyTimeoutMs: this.sawReady ? null : this.opts.readyTimeoutMs });
+      }, this.opts, this.serverKind);
     } catch {
-      this.fail(WORDS.badAddress(this.opts.url));
-      return;
+      return this.finish('error', WORDS.badAddress(this.opts.url));
     }
     this.socket = socket;
   }
@@ -171,16 +145,11 @@ export class StreamSession extends SessionReporter implements LinkHost {
 
   /** `ready` from a protocol-2 server: resume (or start) its session, then send the backlog. */
   private becomeStreaming(ready: ReadyMessage): void {
-    if (this.mode === 'legacy' && this.ready) {
-      // A slow protocol-2 server answered after we took it for the original design: start over
-      // properly (its WAV chunks were not confirmed, so they are sent again as a stream).
-      this.sawReady = true;
-      this.abandon(WORDS.switchingToStreaming);
-      return;
-    }
+    // A slow protocol-2 server answered after we took it for the original design: start over
+    // properly (its WAV chunks were not confirmed, so they are sent again as a stream).
+    if (this.mode === 'legacy' && this.ready) return this.abandon(WORDS.switchingToStreaming);
     if (!this.connectingOrProbing()) return;
     const wasRest = this.mode === 'rest';
-    this.sawReady = true;
     this.leaveChunkMode();
     this.mode = 'streaming';
     const from = this.streaming.accept(ready);
@@ -196,7 +165,8 @@ export class StreamSession extends SessionReporter implements LinkHost {
     this.mode = 'legacy';
     this.emit({ type: 'ready', legacy: true, engine: '', model: '' });
     this.goLive();
-    this.enterChunkMode(new WsChunkSender(this.socket!, this.log, this.opts.chunkTimeoutMs, () => this.abandon(WORDS.stoppedAnswering)));
+    this.chunkLink = ChunkLink.overSocket(this, this.socket!, this.opts, this.ids, () => this.abandon(WORDS.stoppedAnswering));
+    this.chunkLink.start();
   }
 
   private connectingOrProbing(): boolean {
@@ -213,7 +183,7 @@ export class StreamSession extends SessionReporter implements LinkHost {
 
   private onFatalError(msg: ErrorMessage): void {
     const retry = this.reconnects.afterFatal(msg, this.ready);
-    if (!retry) return this.fail(plainServerError(msg));
+    if (!retry) return this.finish('error', plainServerError(msg));
     if (retry.sessionMoved) this.streaming.dropResume(); // its node drains: a new session elsewhere
     this.abandon(retry.reason);
   }
@@ -223,7 +193,7 @@ export class StreamSession extends SessionReporter implements LinkHost {
     if (this.probe.failed()) return;
     if (this.state === 'stopping' && this.mode !== 'rest') return this.finish('stopped');
     if (this.state !== 'connecting' && this.state !== 'live' && this.state !== 'reconnecting') return;
-    if (code === CloseCode.policy) return this.fail(WORDS.refused(reason));
+    if (code === CloseCode.policy) return this.finish('error', WORDS.refused(reason));
     if (!opened) this.reconnects.notOpened();
     void this.scheduleReconnect(opened ? plainClose(code) : WORDS.unreachable(this.opts.url), !opened);
   }
@@ -254,7 +224,7 @@ export class StreamSession extends SessionReporter implements LinkHost {
       if (up) return this.enterRest();
     }
     const delay = this.reconnects.nextDelay();
-    if (delay === null) return this.fail(reason);
+    if (delay === null) return this.finish('error', reason);
     this.setState('reconnecting', { attempt: this.reconnects.attempt, retryInMs: delay, reason });
     clearTimeout(this.timers.retry);
     this.timers.retry = setTimeout(() => this.connect(), delay);
@@ -271,16 +241,10 @@ export class StreamSession extends SessionReporter implements LinkHost {
     this.ready = false;
     this.reconnects.onRest();
     this.setState('live');
-    this.enterChunkMode(new RestChunkSender(this, this.opts));
+    this.chunkLink = ChunkLink.overRest(this, this.opts, this.ids);
+    this.chunkLink.start();
     this.emitStatus();
     this.probe.schedule();
-  }
-
-  /** Cuts the unconfirmed audio into chunks for `sender`, from the first unconfirmed sample. */
-  private enterChunkMode(sender: ChunkSender): void {
-    const mode = this.mode === 'rest' ? 'rest' : 'legacy';
-    this.chunkLink = new ChunkLink(mode, this, sender, ++this.epoch, () => this.chunkSeq++, this.opts.chunker);
-    this.chunkLink.start();
   }
 
   private leaveChunkMode(): void {
@@ -299,10 +263,6 @@ export class StreamSession extends SessionReporter implements LinkHost {
   }
 
   // ------------------------------------------------------------ endings
-
-  private fail(reason: string): void {
-    this.finish('error', reason);
-  }
 
   /** Final transition: closes everything and wakes stop() callers. */
   private finish(state: 'stopped' | 'error', reason?: string): void {

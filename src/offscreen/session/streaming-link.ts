@@ -138,6 +138,11 @@ export class StreamingLink implements Link {
     if (this.socket?.isOpen) this.send();
   }
 
+  /** Asks the server to finalize what it has heard so far (once it is ready on this socket). */
+  flush(): void {
+    this.socket?.sendJson({ type: 'flush' });
+  }
+
   /** `stop` once the encoder's last packets are out: they must reach the server before it. */
   stop(): void {
     const socket = this.socket;

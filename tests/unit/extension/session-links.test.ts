@@ -278,7 +278,7 @@ describe('ServerSocket', () => {
       this.onopen?.();
     }
   }
-  const timeouts = { connectTimeoutMs: 500, keepaliveMs: 100, pongTimeoutMs: 50, readyTimeoutMs: null };
+  const timeouts = { connectTimeoutMs: 500, keepaliveMs: 100, pongTimeoutMs: 50, readyTimeoutMs: 10_000 };
   const handlers = () =>
     ({ onOpen: vi.fn(), onReady: vi.fn(), onOriginalDesign: vi.fn(), onMessage: vi.fn(), onBadFirstMessage: vi.fn(), onClose: vi.fn(), onDead: vi.fn() }) satisfies ServerSocketHandlers;
 
