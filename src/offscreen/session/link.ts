@@ -28,7 +28,10 @@ export interface Link {
   push(samples: Int16Array): void;
   /** The user stopped: send what is left and ask for the last captions. */
   stop(): void;
-  /** How far behind live, in samples: audio from `unconfirmedFrom` on not yet handed to the server. */
+  /**
+   * How far behind live, in samples: audio from `unconfirmedFrom` on not yet handed to the server.
+   * Not simply "unconfirmed": silence after the last final stays unconfirmed without anyone being behind.
+   */
   behind(unconfirmedFrom: number, connected: boolean): number;
   /** A server message (not `ready`, `done` or a fatal error: the core's); false if it is not the link's. */
   onMessage(msg: ServerMessage): boolean;

@@ -94,11 +94,7 @@ export class StreamSession extends SessionReporter implements LinkHost {
     return this.state === 'stopping' ? this.waitStopped() : Promise.resolve();
   }
 
-  /**
-   * How far behind live the captions are, in seconds of audio waiting for the server (the link
-   * says). Not simply "unconfirmed": silence after the last final stays unconfirmed without
-   * anyone being behind.
-   */
+  /** How far behind live the captions are, in seconds of audio waiting for the server (Link.behind). */
   get bufferedSeconds(): number {
     return this.link ? this.link.behind(Math.max(this.log.acked, this.log.start), this.ready) / RATE : 0;
   }
@@ -129,17 +125,16 @@ export class StreamSession extends SessionReporter implements LinkHost {
     this.socket = socket;
   }
 
-  /** Streaming messages go to the streaming link; chunk answers to the chunk link once live. */
+  /** The rest goes to the link of the mode (a chunk link once the server took the session). */
   private onServerMessage(msg: ServerMessage): void {
     if (msg.type === 'done') {
       if (this.state === 'stopping') this.finish('stopped');
     } else if (msg.type === 'error' && msg.fatal) {
       this.onFatalError(msg);
-    } else if (this.mode === 'streaming' ? this.streaming.onMessage(msg) : this.ready && this.chunkLink?.onMessage(msg)) {
-      // The link's own.
-    } else if (msg.type === 'error' && msg.code !== 'resume_failed') {
-      // Non-fatal: the session goes on. (A failed resume is expected after a server restart; the new session follows.)
-      this.emit({ type: 'server-error', code: msg.code, message: msg.message });
+    } else if (!(this.mode === 'streaming' ? this.streaming.onMessage(msg) : this.ready && this.chunkLink?.onMessage(msg))) {
+      // Not the link's. A non-fatal error: the session goes on (a failed resume is expected
+      // after a server restart; the new session follows).
+      if (msg.type === 'error' && msg.code !== 'resume_failed') this.emit({ type: 'server-error', code: msg.code, message: msg.message });
     }
   }
 
