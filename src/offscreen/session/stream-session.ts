@@ -84,12 +84,13 @@ export class StreamSession extends SessionReporter implements LinkHost {
     if (this.state === 'idle') this.setState('stopped');
     else if (this.state === 'connecting' || this.state === 'reconnecting') this.finish('stopped');
     else if (this.state === 'live') {
+      const stopped = this.waitStopped(); // before the link stops: a chunk link with nothing left ends at once
       this.setState('stopping');
       this.timers.stop = setTimeout(() => this.finish('stopped'), this.opts.stopTimeoutMs);
       // Streaming: `stop` to the server, ended by its `done`. Chunks: the rest becomes the
       // last chunk, ended once every chunk is answered.
       this.link?.stop();
-      return this.waitStopped();
+      return stopped;
     }
     return this.state === 'stopping' ? this.waitStopped() : Promise.resolve();
   }

@@ -335,3 +335,20 @@ describe('StreamSession with a server of the original design', () => {
     expect(events).toContainEqual({ type: 'server-error', code: 'engine_error', message: 'model crashed' });
   });
 });
+
+describe('StreamSession stop', () => {
+  it('stop in a chunk mode with nothing left to answer ends at once', async () => {
+    const { session, states } = makeSession({ chunker: SMALL_CHUNKS });
+    srv.onText = (socket, msg) => {
+      if (msg.type === 'init') socket.send(JSON.stringify({ type: 'connection', status: 'initialized', success: true }));
+    };
+    session.start();
+    await tick();
+    expect(session.mode).toBe('legacy');
+    let stopped = false;
+    void session.stop().then(() => (stopped = true));
+    await tick();
+    expect(stopped).toBe(true); // the link drained at once: stop() must not wait for ever
+    expect(states()).toEqual(['connecting', 'live', 'stopping', 'stopped']);
+  });
+});
