@@ -1,6 +1,6 @@
 // The chunk link: the unconfirmed audio cut at pauses into WAV chunks, an ordered queue whose
-// answers (from a chunk sender: the original design's WebSocket, or REST) become captions in
-// order, overlapping text merged, each answered chunk confirming its audio.
+// answers (from a chunk sender: the original design's WebSocket, whose messages it reads, or
+// REST) become captions in order, overlapping text merged, each answered chunk confirming its audio.
 
 import { WIRE_SAMPLE_RATE as RATE, type ServerMessage } from '../../../protocol/index.ts';
 import type { TransportMode } from '../../shared/session-state.ts';
