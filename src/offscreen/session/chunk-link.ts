@@ -1,12 +1,24 @@
 // The chunk link: the unconfirmed audio cut at pauses into WAV chunks, an ordered queue whose
-// answers (from a chunk sender: the original design's WebSocket, or REST) become captions in
-// order, overlapping text merged, each answered chunk confirming its audio.
+// answers (from a chunk sender: the original design's WebSocket, whose messages it reads, or
+// REST) become captions in order, overlapping text merged, each answered chunk confirming its audio.
 
-import { WIRE_SAMPLE_RATE as RATE } from '../../../protocol/index.ts';
+import { WIRE_SAMPLE_RATE as RATE, type ServerMessage } from '../../../protocol/index.ts';
 import type { TransportMode } from '../../shared/session-state.ts';
 import { PauseChunker, type ChunkCut, type PauseChunkerOptions } from '../pause-chunker.ts';
 import { mergeChunkText } from '../text-merge.ts';
 import type { Chunk, ChunkQueue, ChunkSender, Link, LinkHost } from './link.ts';
+import { RestChunkSender, type RestOptions } from './rest-chunk-sender.ts';
+import type { ServerSocket } from './server-socket.ts';
+import type { ResolvedOptions } from './types.ts';
+import { WsChunkSender } from './ws-chunk-sender.ts';
+
+/** Caption id prefixes (one per server session or chunk link) and chunk numbers, unique in a session. */
+export interface CaptionIds {
+  epoch: number;
+  chunk: number;
+}
+
+type ChunkOptions = Pick<ResolvedOptions, 'chunker' | 'chunkTimeoutMs'> & RestOptions;
 
 export class ChunkLink implements Link, ChunkQueue {
   readonly chunks: Chunk[] = [];
@@ -25,6 +37,16 @@ export class ChunkLink implements Link, ChunkQueue {
   ) {
     const log = host.log;
     this.chunker = new PauseChunker(Math.max(log.acked, log.start), chunker);
+  }
+
+  /** Chunks over the socket of a server of the original design; `onDead` once it stops answering them. */
+  static overSocket(host: LinkHost, socket: ServerSocket, opts: ChunkOptions, ids: CaptionIds, onDead: () => void): ChunkLink {
+    return new ChunkLink('legacy', host, new WsChunkSender(socket, host.log, opts.chunkTimeoutMs, onDead), ++ids.epoch, () => ids.chunk++, opts.chunker);
+  }
+
+  /** Chunks over POST /transcribe. */
+  static overRest(host: LinkHost, opts: ChunkOptions, ids: CaptionIds): ChunkLink {
+    return new ChunkLink('rest', host, new RestChunkSender(host, opts), ++ids.epoch, () => ids.chunk++, opts.chunker);
   }
 
   /** Cuts the unconfirmed audio into chunks, from the first unconfirmed sample, and sends them. */
@@ -60,6 +82,21 @@ export class ChunkLink implements Link, ChunkQueue {
   /** The connection is lost: its unanswered chunks go again on the next one. */
   pause(): void {
     this.sender.pause(this);
+  }
+
+  /**
+   * The original design answers on its socket, in order: a `transcription`, or a non-fatal error
+   * for a chunk it could not transcribe (that is this chunk's answer; the user is told).
+   */
+  onMessage(msg: ServerMessage): boolean {
+    if (this.mode !== 'legacy') return false;
+    if (msg.type === 'transcription') {
+      this.answerOldest({ text: msg.text, ...(msg.language ? { language: msg.language } : {}) });
+    } else if (msg.type === 'error') {
+      this.host.emit({ type: 'server-error', code: msg.code, message: msg.message });
+      this.answerOldest({ text: '' });
+    } else return false;
+    return true;
   }
 
   /** The next answer of an in-order sender belongs to the oldest chunk sent and not answered. */

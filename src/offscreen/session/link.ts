@@ -1,6 +1,7 @@
 // The one interface between the session core and the ways of talking to a server (streaming,
 // chunks over the original design's WebSocket, chunks over REST), and what links report back.
 
+import type { ServerMessage } from '../../../protocol/index.ts';
 import type { TransportMode } from '../../shared/session-state.ts';
 import type { AudioLog } from '../audio-log.ts';
 import type { StateExtra, StreamEvent, StreamState } from './types.ts';
@@ -27,8 +28,13 @@ export interface Link {
   push(samples: Int16Array): void;
   /** The user stopped: send what is left and ask for the last captions. */
   stop(): void;
-  /** How far behind live, in samples: audio from `unconfirmedFrom` on not yet handed to the server. */
+  /**
+   * How far behind live, in samples: audio from `unconfirmedFrom` on not yet handed to the server.
+   * Not simply "unconfirmed": silence after the last final stays unconfirmed without anyone being behind.
+   */
   behind(unconfirmedFrom: number, connected: boolean): number;
+  /** A server message (not `ready`, `done` or a fatal error: the core's); false if it is not the link's. */
+  onMessage(msg: ServerMessage): boolean;
   close(): void;
 }
 

@@ -1,9 +1,15 @@
-// When to reconnect after a lost connection: backoff, a server's own "come back in" hint,
-// giving up fast on a server never reached, and when to look for REST instead of the WebSocket.
+// When to reconnect after a lost connection: backoff, which fatal server errors are worth it, a
+// server's own "come back in" hint, giving up fast on a server never reached, and when to look
+// for REST instead of the WebSocket.
 
+import type { ErrorMessage } from '../../../protocol/index.ts';
 import { backoffDelay } from '../backoff.ts';
-import type { RetryHint } from '../cluster-hints.ts';
+import { retryHintFor, type RetryHint } from '../cluster-hints.ts';
 import type { ResolvedOptions } from './types.ts';
+import { plainServerError } from './wording.ts';
+
+/** Fatal server errors worth reconnecting after: the server is fine, just not right now. */
+const RETRYABLE_CODES = new Set(['overloaded', 'busy', 'idle_timeout', 'shutting_down', 'too_many_connections']);
 
 export class ReconnectPolicy {
   attempt = 0;
@@ -27,6 +33,16 @@ export class ReconnectPolicy {
   onRest(): void {
     this.everLive = true;
     this.attempt = 0;
+  }
+
+  /**
+   * A fatal server error: null if it is not worth reconnecting; else why, in plain words, and
+   * whether the session moved (its node drains). A cluster's hint is kept for the next delay.
+   */
+  afterFatal(msg: ErrorMessage, live: boolean): { reason: string; sessionMoved: boolean } | null {
+    if (!RETRYABLE_CODES.has(msg.code)) return null;
+    const hint = (this.hint = retryHintFor(msg, live));
+    return { reason: hint?.reason ?? plainServerError(msg), sessionMoved: hint?.sessionMoved ?? false };
   }
 
   /** A socket closed without ever opening. */

@@ -1,5 +1,6 @@
 // What a StreamSession tells its owner: state changes, events, and the status line (mode, how
-// far behind live, audio dropped, the engine's lag), on changes and every second while active.
+// far behind live, audio dropped, the engine's lag), on changes and every second while active;
+// and the AudioLog those figures come from, which reports what an overflow drops.
 
 import { WIRE_SAMPLE_RATE as RATE } from '../../../protocol/index.ts';
 import type { TransportMode } from '../../shared/session-state.ts';
@@ -35,6 +36,17 @@ export abstract class SessionReporter {
 
   get droppedSeconds(): number {
     return this.log.droppedSamples / RATE;
+  }
+
+  /** Keeps one frame of PCM16 LE (whole samples) in the log; says so when an overflow drops old audio. */
+  protected record(pcm: ArrayBuffer): Int16Array {
+    const samples = new Int16Array(pcm.slice(0, pcm.byteLength - (pcm.byteLength % 2)));
+    const dropped = this.log.push(samples);
+    if (dropped > 0) {
+      this.emit({ type: 'dropped', seconds: dropped / RATE, totalSeconds: this.log.droppedSamples / RATE });
+      this.emitStatus();
+    }
+    return samples;
   }
 
   setState(state: StreamState, extra: StateExtra = {}): void {

@@ -10,7 +10,7 @@ import type { Chunk, ChunkQueue, ChunkSender, LinkHost } from './link.ts';
 import type { ResolvedOptions } from './types.ts';
 import { WORDS } from './wording.ts';
 
-type RestOptions = Pick<ResolvedOptions, 'url' | 'sourceLanguage' | 'token' | 'fetchImpl' | 'maxRestInFlight' | 'backoff' | 'random'>;
+export type RestOptions = Pick<ResolvedOptions, 'url' | 'sourceLanguage' | 'token' | 'fetchImpl' | 'maxRestInFlight' | 'backoff' | 'random'>;
 
 export class RestChunkSender implements ChunkSender {
   private inFlight = 0;

@@ -1,8 +1,8 @@
 // One WebSocket to the transcription server: connect timeout, parsing of its messages,
-// keepalive with a dead-connection check, quiet closing, and the silence that tells a server
-// of the original design (it may say nothing until audio comes) from ours (it answers init).
+// keepalive with a dead-connection check, quiet closing, and telling our server (it answers
+// init with `ready`) from one of the original design (`connection`, a `transcription`, or silence).
 
-import { parseServerMessage, type ServerMessage } from '../../../protocol/index.ts';
+import { parseServerMessage, type ReadyMessage, type ServerMessage } from '../../../protocol/index.ts';
 import type { WebSocketConstructor } from './types.ts';
 import { WORDS } from './wording.ts';
 
@@ -10,6 +10,11 @@ const OPEN = 1;
 
 export interface ServerSocketHandlers {
   onOpen(): void;
+  /** A server of our protocol 2 took the session. */
+  onReady(msg: ReadyMessage): void;
+  /** A server of the original design: it said `connection`, answered with a `transcription` first, or stayed silent. */
+  onOriginalDesign(): void;
+  /** Every other message (a first `transcription` comes here too, after `onOriginalDesign`). */
   onMessage(msg: ServerMessage): void;
   /** The first message could not be read (later ones are only logged). */
   onBadFirstMessage(): void;
@@ -23,6 +28,13 @@ export interface ServerSocketTimeouts {
   connectTimeoutMs: number;
   keepaliveMs: number;
   pongTimeoutMs: number;
+  /** How long after open a silent server is taken for the original design. */
+  readyTimeoutMs: number;
+}
+
+/** What the sockets to one server learn of it across reconnects: once it said `ready`, it is ours. */
+export interface ServerKind {
+  speaksProtocol2: boolean;
 }
 
 type Timer = ReturnType<typeof setTimeout> | undefined;
@@ -31,6 +43,8 @@ export class ServerSocket {
   private readonly ws: WebSocket;
   private opened = false;
   private answered = false;
+  /** The server has shown which kind it is. */
+  private told = false;
   /** Dropped by its owner: no more events, nothing more sent. */
   private dropped = false;
   private connectTimer: Timer;
@@ -39,7 +53,13 @@ export class ServerSocket {
   private keepalive: ReturnType<typeof setInterval> | undefined;
 
   /** Throws on an invalid address. */
-  constructor(WebSocketImpl: WebSocketConstructor, url: string, private readonly handlers: ServerSocketHandlers, private readonly timeouts: ServerSocketTimeouts) {
+  constructor(
+    WebSocketImpl: WebSocketConstructor,
+    url: string,
+    private readonly handlers: ServerSocketHandlers,
+    private readonly timeouts: ServerSocketTimeouts,
+    private readonly kind: ServerKind = { speaksProtocol2: false },
+  ) {
     const ws = new WebSocketImpl(url);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
@@ -49,6 +69,10 @@ export class ServerSocket {
       this.opened = true;
       clearTimeout(this.connectTimer);
       this.handlers.onOpen();
+      // Servers of the original design may stay silent until audio comes: after a while assume
+      // one (not once this server has shown it speaks protocol 2).
+      if (this.kind.speaksProtocol2 || this.dropped) return;
+      this.silenceTimer = setTimeout(() => this.tell(() => this.handlers.onOriginalDesign()), this.timeouts.readyTimeoutMs);
     };
     ws.onmessage = (ev: MessageEvent) => {
       if (this.dropped) return;
@@ -62,7 +86,7 @@ export class ServerSocket {
         return;
       }
       this.answered = true;
-      this.handlers.onMessage(parsed.value);
+      this.dispatch(parsed.value);
     };
     ws.onclose = (ev: CloseEvent) => {
       if (this.dropped) return;
@@ -77,15 +101,21 @@ export class ServerSocket {
     return !this.dropped && this.ws.readyState === OPEN;
   }
 
-  /** A server of the original design may stay silent until audio comes: after `ms` call `onSilent`. */
-  expectAnswerWithin(ms: number, onSilent: () => void): void {
-    clearTimeout(this.silenceTimer);
-    this.silenceTimer = setTimeout(onSilent, ms);
+  /** Our server answers init with `ready`; one of the original design says `connection` or answers audio with a `transcription`. */
+  private dispatch(msg: ServerMessage): void {
+    if (msg.type === 'ready') {
+      this.kind.speaksProtocol2 = true;
+      return this.tell(() => this.handlers.onReady(msg));
+    }
+    if (msg.type === 'connection' || (msg.type === 'transcription' && !this.told)) this.tell(() => this.handlers.onOriginalDesign());
+    if (msg.type !== 'connection') this.handlers.onMessage(msg);
   }
 
-  /** The server has shown which kind it is. */
-  settled(): void {
+  /** The server has shown which kind it is: no more waiting for it to say. */
+  private tell(handler: () => void): void {
+    this.told = true;
     clearTimeout(this.silenceTimer);
+    handler();
   }
 
   /** Sends `keepalive` now and then; any message answers it, none within the timeout means dead. */

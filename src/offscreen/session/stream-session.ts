@@ -7,29 +7,23 @@
 //
 // This core keeps the state machine, the AudioLog (every sample until the server confirms it;
 // after an outage its backlog goes first), backoff, the choice of link and the events. Links
-// (link.ts): `streaming` (streaming-link.ts, our protocol 2, resumable), `legacy` (chunk-link.ts
-// over ws-chunk-sender.ts, the original design's server, told by its first answer) and `rest`
-// (chunk-link.ts over rest-chunk-sender.ts: POST /transcribe while the WebSocket fails).
+// (link.ts): `streaming` (streaming-link.ts, our protocol 2), `legacy` (chunk-link.ts over the
+// original design's socket, as server-socket.ts tells it) and `rest` (chunk-link.ts over POST
+// /transcribe while the WebSocket fails; ws-probe.ts looks at it again now and then).
 
 import { CloseCode, WIRE_SAMPLE_RATE as RATE } from '../../../protocol/index.ts';
 import type { AudioEncoding, ErrorMessage, ReadyMessage, ServerMessage } from '../../../protocol/index.ts';
-import { retryHintFor, withRoutingHint } from '../cluster-hints.ts';
+import { withRoutingHint } from '../cluster-hints.ts';
 import { httpAnswers } from '../rest-transcribe.ts';
-import { ChunkLink } from './chunk-link.ts';
-import type { LinkHost } from './link.ts';
+import { ChunkLink, type CaptionIds } from './chunk-link.ts';
+import type { Link, LinkHost } from './link.ts';
 import { ReconnectPolicy } from './reconnect-policy.ts';
-import { RestChunkSender } from './rest-chunk-sender.ts';
-import { ServerSocket } from './server-socket.ts';
-import { StreamingLink } from './streaming-link.ts';
 import { SessionReporter } from './reporter.ts';
+import { ServerSocket, type ServerKind } from './server-socket.ts';
+import { StreamingLink } from './streaming-link.ts';
 import { resolveOptions, type ResolvedOptions, type StreamSessionOptions } from './types.ts';
 import { plainClose, plainServerError, WORDS } from './wording.ts';
-import { WsChunkSender } from './ws-chunk-sender.ts';
-
-/** Fatal server errors worth reconnecting after: the server is fine, just not right now. */
-const RETRYABLE_CODES = new Set(['overloaded', 'busy', 'idle_timeout', 'shutting_down', 'too_many_connections']);
-
-type Timer = ReturnType<typeof setTimeout> | undefined;
+import { WsProbe } from './ws-probe.ts';
 
 export class StreamSession extends SessionReporter implements LinkHost {
   private readonly opts: ResolvedOptions;
@@ -37,29 +31,34 @@ export class StreamSession extends SessionReporter implements LinkHost {
   /** The current socket may take audio. */
   private ready = false;
   private readonly reconnects: ReconnectPolicy;
-  private epoch = 0;
-  private chunkSeq = 0;
+  private readonly probe: WsProbe;
   private readonly streaming: StreamingLink;
   /** The chunk link while in a chunk mode (legacy, REST). */
   private chunkLink: ChunkLink | null = null;
-  private timers: Record<'retry' | 'stop' | 'wsRetry', Timer> = { retry: undefined, stop: undefined, wsRetry: undefined };
+  private readonly ids: CaptionIds = { epoch: 0, chunk: 0 };
+  private timers: Record<'retry' | 'stop', ReturnType<typeof setTimeout> | undefined> = { retry: undefined, stop: undefined };
   private stopWaiters: (() => void)[] = [];
-  /** The socket in flight is only a check whether WebSocket works again (REST stays on meanwhile). */
-  private probing = false;
-  /** This server has sent `ready` once: it is not of the original design. */
-  private sawReady = false;
+  /** Whether this server has shown it speaks protocol 2 (server-socket.ts keeps it). */
+  private readonly serverKind: ServerKind = { speaksProtocol2: false };
 
   constructor(options: StreamSessionOptions) {
     const opts = resolveOptions(options);
     super(opts.onEvent, opts.maxBufferSeconds);
     this.opts = opts;
-    this.streaming = new StreamingLink(this, this.opts, () => ++this.epoch);
-    this.reconnects = new ReconnectPolicy(this.opts);
+    this.streaming = new StreamingLink(this, opts, () => ++this.ids.epoch);
+    this.reconnects = new ReconnectPolicy(opts);
+    const running = () => this.state === 'live' || this.state === 'reconnecting';
+    this.probe = new WsProbe(opts.wsRetryMs, () => this.mode === 'rest' && !this.socket && running(), () => this.connect());
   }
 
   /** The wire encoding streaming uses now. */
   get audioEncoding(): AudioEncoding {
     return this.streaming.wire.encoding;
+  }
+
+  /** The link of the current mode (none in a chunk mode that has ended). */
+  private get link(): Link | null {
+    return this.mode === 'streaming' ? this.streaming : this.chunkLink;
   }
 
   start(): void {
@@ -72,62 +71,33 @@ export class StreamSession extends SessionReporter implements LinkHost {
   /** One frame of 16 kHz mono PCM16 LE; kept until the server confirms it. */
   sendAudio(pcm: ArrayBuffer): void {
     if (this.state !== 'connecting' && this.state !== 'live' && this.state !== 'reconnecting') return;
-    const samples = new Int16Array(pcm.slice(0, pcm.byteLength - (pcm.byteLength % 2)));
-    const dropped = this.log.push(samples);
-    if (dropped > 0) {
-      this.emit({ type: 'dropped', seconds: dropped / RATE, totalSeconds: this.log.droppedSamples / RATE });
-      this.emitStatus();
-    }
-    if (this.mode === 'streaming') {
-      if (this.ready) this.streaming.push();
-    } else {
-      this.chunkLink?.push(samples);
-    }
+    this.link?.push(this.record(pcm)); // the streaming link sends once the server is ready on its socket
   }
 
   /** Asks the server to finalize what it has heard so far (e.g. the tab paused). */
   flush(): void {
-    if (this.ready && this.mode === 'streaming') this.socket?.sendJson({ type: 'flush' });
+    if (this.mode === 'streaming') this.streaming.flush();
   }
 
   /** Ends the session; while live, waits for the server's last finals first. */
   stop(): Promise<void> {
-    switch (this.state) {
-      case 'stopped':
-      case 'error':
-        return Promise.resolve();
-      case 'idle':
-        this.setState('stopped');
-        return Promise.resolve();
-      case 'connecting':
-      case 'reconnecting':
-        this.finish('stopped');
-        return Promise.resolve();
-      case 'live':
-        this.setState('stopping');
-        this.timers.stop = setTimeout(() => this.finish('stopped'), this.opts.stopTimeoutMs);
-        // Streaming: `stop` to the server, ended by its `done`. Chunks: the rest becomes the
-        // last chunk, ended once every chunk is answered.
-        if (this.mode === 'streaming') this.streaming.stop();
-        else if (this.chunkLink) this.chunkLink.stop();
-        else this.drained();
-        return this.waitStopped();
-      case 'stopping':
-        return this.waitStopped();
+    if (this.state === 'idle') this.setState('stopped');
+    else if (this.state === 'connecting' || this.state === 'reconnecting') this.finish('stopped');
+    else if (this.state === 'live') {
+      const stopped = this.waitStopped(); // before the link stops: a chunk link with nothing left ends at once
+      this.setState('stopping');
+      this.timers.stop = setTimeout(() => this.finish('stopped'), this.opts.stopTimeoutMs);
+      // Streaming: `stop` to the server, ended by its `done`. Chunks: the rest becomes the
+      // last chunk, ended once every chunk is answered.
+      this.link?.stop();
+      return stopped;
     }
+    return this.state === 'stopping' ? this.waitStopped() : Promise.resolve();
   }
 
-  /**
-   * How far behind live the captions are, in seconds of audio waiting for the server: while
-   * streaming, what is not sent yet; in chunk modes, chunks not answered yet; when no server
-   * takes audio, everything unconfirmed (it all has to go again). Not simply "unconfirmed":
-   * silence after the last final stays unconfirmed without anyone being behind.
-   */
+  /** How far behind live the captions are, in seconds of audio waiting for the server (Link.behind). */
   get bufferedSeconds(): number {
-    const unconfirmedFrom = Math.max(this.log.acked, this.log.start);
-    if (this.mode === 'streaming') return this.streaming.behind(unconfirmedFrom, this.ready) / RATE;
-    if (this.chunkLink) return this.chunkLink.behind(unconfirmedFrom, this.ready) / RATE;
-    return this.mode === 'legacy' && !this.ready ? (this.log.end - unconfirmedFrom) / RATE : 0;
+    return this.link ? this.link.behind(Math.max(this.log.acked, this.log.start), this.ready) / RATE : 0;
   }
 
   protected get engineBehindSeconds(): number {
@@ -142,142 +112,84 @@ export class StreamSession extends SessionReporter implements LinkHost {
     let socket: ServerSocket;
     try {
       socket = new ServerSocket(this.opts.WebSocketImpl, withRoutingHint(this.opts.url, this.streaming.routingNode), {
-        onOpen: () => {
-          socket.sendJson(this.streaming.initMessage());
-          // Servers of the original design may stay silent until audio comes: after a while assume one
-          // (not once this server has shown it speaks protocol 2).
-          if (!this.sawReady) socket.expectAnswerWithin(this.opts.readyTimeoutMs, () => this.becomeLegacy());
-        },
+        onOpen: () => this.streaming.greet(socket),
+        onReady: (msg) => this.becomeStreaming(msg),
+        onOriginalDesign: () => this.becomeLegacy(),
         onMessage: (msg) => this.onServerMessage(msg),
         onBadFirstMessage: () => this.emit({ type: 'server-error', code: 'bad_message', message: WORDS.badMessage }),
         onClose: (code, reason, opened) => this.onClose(code, reason, opened),
         onDead: (reason) => this.abandon(reason),
-      }, this.opts);
+      }, this.opts, this.serverKind);
     } catch {
-      this.fail(WORDS.badAddress(this.opts.url));
-      return;
+      return this.finish('error', WORDS.badAddress(this.opts.url));
     }
     this.socket = socket;
   }
 
+  /** The rest goes to the link of the mode (a chunk link once the server took the session). */
   private onServerMessage(msg: ServerMessage): void {
-    switch (msg.type) {
-      case 'ready':
-        this.becomeStreaming(msg);
-        break;
-      case 'partial':
-      case 'final':
-      case 'translation':
-        if (this.mode === 'streaming') this.streaming.onMessage(msg);
-        break;
-      case 'transcription':
-        if (!this.ready) this.becomeLegacy();
-        if (this.mode === 'legacy') this.chunkLink?.answerOldest({ text: msg.text, ...(msg.language ? { language: msg.language } : {}) });
-        break;
-      case 'connection':
-        // The original design's first answer ("connected" on connect, "initialized" after init).
-        this.becomeLegacy();
-        break;
-      case 'error':
-        this.onServerError(msg);
-        break;
-      case 'done':
-        if (this.state === 'stopping') this.finish('stopped');
-        break;
-      case 'pong':
-        break;
+    if (msg.type === 'done') {
+      if (this.state === 'stopping') this.finish('stopped');
+    } else if (msg.type === 'error' && msg.fatal) {
+      this.onFatalError(msg);
+    } else if (!(this.mode === 'streaming' ? this.streaming.onMessage(msg) : this.ready && this.chunkLink?.onMessage(msg))) {
+      // Not the link's. A non-fatal error: the session goes on (a failed resume is expected
+      // after a server restart; the new session follows).
+      if (msg.type === 'error' && msg.code !== 'resume_failed') this.emit({ type: 'server-error', code: msg.code, message: msg.message });
     }
   }
 
   /** `ready` from a protocol-2 server: resume (or start) its session, then send the backlog. */
   private becomeStreaming(ready: ReadyMessage): void {
-    this.socket?.settled();
-    if (this.mode === 'legacy' && this.ready) {
-      // A slow protocol-2 server answered after we took it for the original design: start over
-      // properly (its WAV chunks were not confirmed, so they are sent again as a stream).
-      this.sawReady = true;
-      this.abandon(WORDS.switchingToStreaming);
-      return;
-    }
+    // A slow protocol-2 server answered after we took it for the original design: start over
+    // properly (its WAV chunks were not confirmed, so they are sent again as a stream).
+    if (this.mode === 'legacy' && this.ready) return this.abandon(WORDS.switchingToStreaming);
     if (!this.connectingOrProbing()) return;
     const wasRest = this.mode === 'rest';
-    this.sawReady = true;
     this.leaveChunkMode();
     this.mode = 'streaming';
     const from = this.streaming.accept(ready);
     this.goLive();
-    this.socket!.startKeepalive();
     this.streaming.start(from, this.socket!);
     if (wasRest) this.emitStatus();
   }
 
   /** The server is of the original design: WAV chunks over this socket. */
   private becomeLegacy(): void {
-    this.socket?.settled();
-    if (this.ready && this.mode === 'legacy') return;
-    if (!this.connectingOrProbing()) return;
+    if ((this.ready && this.mode === 'legacy') || !this.connectingOrProbing()) return;
     this.leaveChunkMode();
     this.mode = 'legacy';
     this.emit({ type: 'ready', legacy: true, engine: '', model: '' });
     this.goLive();
-    const sender = new WsChunkSender(this.socket!, this.log, this.opts.chunkTimeoutMs, () => this.abandon(WORDS.stoppedAnswering));
-    this.enterChunkMode('legacy', sender);
+    this.chunkLink = ChunkLink.overSocket(this, this.socket!, this.opts, this.ids, () => this.abandon(WORDS.stoppedAnswering));
+    this.chunkLink.start();
   }
 
   private connectingOrProbing(): boolean {
-    return this.state === 'connecting' || this.state === 'reconnecting' || (this.probing && this.state === 'live');
+    return this.state === 'connecting' || this.state === 'reconnecting' || (this.probe.active && this.state === 'live');
   }
 
   private goLive(): void {
-    this.probing = false;
-    clearTimeout(this.timers.wsRetry);
+    this.probe.stop();
     this.ready = true;
     this.reconnects.connected();
     if (this.state !== 'live') this.setState('live');
     this.emitStatus();
   }
 
-  private onServerError(msg: ErrorMessage): void {
-    if (!msg.fatal && this.mode === 'legacy' && this.ready) {
-      // The original design answers a chunk it could not transcribe with an error instead of
-      // a transcription: that is this chunk's answer (answers come in order). The user is told.
-      this.emit({ type: 'server-error', code: msg.code, message: msg.message });
-      this.chunkLink?.answerOldest({ text: '' });
-      return;
-    }
-    if (!msg.fatal && msg.code === 'unsupported_audio' && !this.ready && this.mode === 'streaming' && this.streaming.wire.encoding === 'opus') {
-      // A protocol-2 server without Opus refused init (non-fatal): ask again with PCM16.
-      this.streaming.wire.fallBackToPcm();
-      this.emit({ type: 'notice', message: WORDS.opusRefused });
-      this.socket?.sendJson(this.streaming.initMessage());
-      return;
-    }
-    if (!msg.fatal) {
-      // A failed resume is expected after a server restart; the new session follows.
-      if (msg.code !== 'resume_failed') this.emit({ type: 'server-error', code: msg.code, message: msg.message });
-      return;
-    }
-    if (RETRYABLE_CODES.has(msg.code)) {
-      const hint = (this.reconnects.hint = retryHintFor(msg, this.ready));
-      if (hint?.sessionMoved) this.streaming.dropResume(); // its node drains: a new session elsewhere
-      this.abandon(hint?.reason ?? plainServerError(msg));
-      return;
-    }
-    this.fail(plainServerError(msg));
+  private onFatalError(msg: ErrorMessage): void {
+    const retry = this.reconnects.afterFatal(msg, this.ready);
+    if (!retry) return this.finish('error', plainServerError(msg));
+    if (retry.sessionMoved) this.streaming.dropResume(); // its node drains: a new session elsewhere
+    this.abandon(retry.reason);
   }
 
   private onClose(code: number, reason: string, opened: boolean): void {
     this.dropSocket();
-    if (this.probeFailed()) return;
-    if (this.state === 'stopping' && this.mode !== 'rest') {
-      this.finish('stopped');
-      return;
-    }
+    if (this.probe.failed()) return;
+    if (this.state === 'stopping' && this.mode !== 'rest') return this.finish('stopped');
     if (this.state !== 'connecting' && this.state !== 'live' && this.state !== 'reconnecting') return;
-    if (code === CloseCode.policy) {
-      this.fail(WORDS.refused(reason));
-      return;
-    }
+    if (code === CloseCode.policy) return this.finish('error', WORDS.refused(reason));
     if (!opened) this.reconnects.notOpened();
     void this.scheduleReconnect(opened ? plainClose(code) : WORDS.unreachable(this.opts.url), !opened);
   }
@@ -285,7 +197,7 @@ export class StreamSession extends SessionReporter implements LinkHost {
   /** Drops the current socket on purpose (dead, or a retryable fatal error) and reconnects. */
   private abandon(reason: string): void {
     this.dropSocket({ code: 4001, reason: 'reconnecting' });
-    if (this.probeFailed()) return;
+    if (this.probe.failed()) return;
     if (this.state === 'stopping') this.finish('stopped');
     else void this.scheduleReconnect(reason, false);
   }
@@ -308,23 +220,13 @@ export class StreamSession extends SessionReporter implements LinkHost {
       if (up) return this.enterRest();
     }
     const delay = this.reconnects.nextDelay();
-    if (delay === null) return this.fail(reason);
+    if (delay === null) return this.finish('error', reason);
     this.setState('reconnecting', { attempt: this.reconnects.attempt, retryInMs: delay, reason });
     clearTimeout(this.timers.retry);
     this.timers.retry = setTimeout(() => this.connect(), delay);
   }
 
   // ------------------------------------------------------------ chunk modes (legacy, REST)
-
-  private enterChunkMode(mode: 'legacy' | 'rest', sender: WsChunkSender | RestChunkSender): void {
-    this.chunkLink = new ChunkLink(mode, this, sender, ++this.epoch, () => this.chunkSeq++, this.opts.chunker);
-    this.chunkLink.start();
-  }
-
-  private leaveChunkMode(): void {
-    this.chunkLink?.close();
-    this.chunkLink = null;
-  }
 
   /** WebSocket unusable, HTTP fine: POST /transcribe, and look at the WebSocket again later. */
   private enterRest(): void {
@@ -335,27 +237,15 @@ export class StreamSession extends SessionReporter implements LinkHost {
     this.ready = false;
     this.reconnects.onRest();
     this.setState('live');
-    this.enterChunkMode('rest', new RestChunkSender(this, this.opts));
+    this.chunkLink = ChunkLink.overRest(this, this.opts, this.ids);
+    this.chunkLink.start();
     this.emitStatus();
-    this.scheduleWsRetry();
+    this.probe.schedule();
   }
 
-  private scheduleWsRetry(): void {
-    clearTimeout(this.timers.wsRetry);
-    if (this.mode !== 'rest' || (this.state !== 'live' && this.state !== 'reconnecting')) return;
-    this.timers.wsRetry = setTimeout(() => {
-      if (this.mode !== 'rest' || this.socket) return;
-      this.probing = true;
-      this.connect();
-    }, this.opts.wsRetryMs);
-  }
-
-  /** The socket was only a look whether the WebSocket works again: REST goes on, look later. */
-  private probeFailed(): boolean {
-    if (!this.probing) return false;
-    this.probing = false;
-    this.scheduleWsRetry();
-    return true;
+  private leaveChunkMode(): void {
+    this.chunkLink?.close();
+    this.chunkLink = null;
   }
 
   /** LinkHost: every chunk is answered. */
@@ -370,17 +260,14 @@ export class StreamSession extends SessionReporter implements LinkHost {
 
   // ------------------------------------------------------------ endings
 
-  private fail(reason: string): void {
-    this.finish('error', reason);
-  }
-
   /** Final transition: closes everything and wakes stop() callers. */
   private finish(state: 'stopped' | 'error', reason?: string): void {
     this.ready = false;
-    this.probing = false;
+    this.probe.stop();
     this.dropSocket({ code: 1000, reason: state === 'stopped' ? 'stopped' : 'error' });
     this.leaveChunkMode();
-    for (const t of ['retry', 'stop', 'wsRetry'] as const) clearTimeout(this.timers[t]);
+    clearTimeout(this.timers.retry);
+    clearTimeout(this.timers.stop);
     this.stopStatus();
     this.log.clear();
     if (this.state !== state) this.setState(state, reason ? { reason } : {});

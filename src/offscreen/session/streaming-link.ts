@@ -1,9 +1,10 @@
-// The streaming link (our protocol 2): raw frames over the WebSocket, a server session that a
-// dropped connection resumes (re-sending from the sample the server reports), a fresh one fed
-// again from the last final when the server lost it, and finals de-duplicated by segment id.
+// The streaming link (our protocol 2): init on each socket (PCM16 again if the server refuses
+// Opus), raw frames over the WebSocket, a server session that a dropped connection resumes
+// (re-sending from the sample the server reports), a fresh one fed again from the last final
+// when the server lost it, finals de-duplicated by segment id, and keepalives.
 
 import { PROTOCOL_VERSION, WIRE_SAMPLE_RATE as RATE } from '../../../protocol/index.ts';
-import type { InitMessage, ReadyMessage, ServerMessage } from '../../../protocol/index.ts';
+import type { ErrorMessage, InitMessage, ReadyMessage, ServerMessage } from '../../../protocol/index.ts';
 import type { Link, LinkHost } from './link.ts';
 import type { ServerSocket } from './server-socket.ts';
 import type { ResolvedOptions } from './types.ts';
@@ -36,6 +37,8 @@ export class StreamingLink implements Link {
   private server: ServerSession | null = null;
   /** The socket the audio goes to, once the server is ready on it. */
   private socket: ServerSocket | null = null;
+  /** The socket init went out on last (it takes audio once the server is ready). */
+  private greeted: ServerSocket | null = null;
   /** Last sample the current socket has been sent. */
   private sentTo = 0;
   /** The server's `behind` on its last partial/final: its engine's lag for this session. */
@@ -52,6 +55,12 @@ export class StreamingLink implements Link {
   /** The cluster node to ask for on reconnect (only while there is a session to resume). */
   get routingNode(): string | undefined {
     return this.server?.token ? this.server.node : undefined;
+  }
+
+  /** A new socket is open: init, resuming the server session if there is one. */
+  greet(socket: ServerSocket): void {
+    this.greeted = socket;
+    socket.sendJson(this.initMessage());
   }
 
   initMessage(): InitMessage {
@@ -114,6 +123,7 @@ export class StreamingLink implements Link {
   /** Starts sending on `socket` from sample `from`: the backlog at once, then each live frame. */
   start(from: number, socket: ServerSocket): void {
     this.socket = socket;
+    socket.startKeepalive();
     this.sentTo = Math.max(from, this.host.log.start);
     this.wire.open(
       (data) => socket.sendBinary(data),
@@ -126,6 +136,11 @@ export class StreamingLink implements Link {
 
   push(): void {
     if (this.socket?.isOpen) this.send();
+  }
+
+  /** Asks the server to finalize what it has heard so far (once it is ready on this socket). */
+  flush(): void {
+    this.socket?.sendJson({ type: 'flush' });
   }
 
   /** `stop` once the encoder's last packets are out: they must reach the server before it. */
@@ -158,12 +173,30 @@ export class StreamingLink implements Link {
     this.server = null;
   }
 
-  onMessage(msg: ServerMessage): void {
-    if (msg.type === 'partial' || msg.type === 'final') this.onSegment(msg);
-    else if (msg.type === 'translation' && this.server) {
-      // Same id scheme as the caption it translates (server sessions, not sockets).
-      this.host.emit({ type: 'translation', id: `${this.server.epoch}:${msg.segmentId}`, text: msg.text, language: msg.language });
+  /** Captions and translations; before `ready`, a refusal of Opus. */
+  onMessage(msg: ServerMessage): boolean {
+    switch (msg.type) {
+      case 'partial':
+      case 'final':
+        this.onSegment(msg);
+        return true;
+      case 'translation':
+        // Same id scheme as the caption it translates (server sessions, not sockets).
+        if (this.server) this.host.emit({ type: 'translation', id: `${this.server.epoch}:${msg.segmentId}`, text: msg.text, language: msg.language });
+        return true;
+      case 'error':
+        return this.onInitRefused(msg);
+      default:
+        return false;
     }
+  }
+
+  /** A protocol-2 server without Opus refused init (non-fatal, before `ready`): ask again with PCM16. */
+  private onInitRefused(msg: ErrorMessage): boolean {
+    if (this.socket || msg.code !== 'unsupported_audio' || !this.wire.fallBackToPcm()) return false;
+    this.host.emit({ type: 'notice', message: WORDS.opusRefused });
+    this.greeted?.sendJson(this.initMessage());
+    return true;
   }
 
   private send(): void {

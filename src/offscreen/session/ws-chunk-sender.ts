@@ -1,5 +1,6 @@
 // Chunk sender for a server of the original design: WAV chunks over its WebSocket, answered
-// in order (one `transcription` each); a chunk left unanswered too long means a dead connection.
+// in order (one `transcription` each, read by chunk-link.ts); a chunk left unanswered too long
+// means a dead connection.
 
 import { WIRE_SAMPLE_RATE as RATE } from '../../../protocol/index.ts';
 import type { AudioLog } from '../audio-log.ts';

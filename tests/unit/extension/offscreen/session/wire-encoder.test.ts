@@ -1,13 +1,14 @@
-// StreamSession sending Opus (init.audio.encoding "opus") against a mock WebSocket server, with
-// a fake encoder that labels its packets: frames go through the encoder, every connection gets
-// a fresh encoder fed from the sample the server reports, stop waits for the encoder's last
-// packets, and a server or browser without Opus falls back to PCM16 without losing audio.
+// The wire encoder (src/offscreen/session/wire-encoder.ts), Opus on the wire: a StreamSession
+// against a mock WebSocket server with a fake encoder that labels its packets. Frames go through
+// the encoder, every connection gets a fresh encoder fed from the sample the server reports, stop
+// waits for the encoder's last packets, and a server or browser without Opus falls back to PCM16
+// without losing audio.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { WireEncoder, WireEncoderFactory } from '../../../src/offscreen/stream-session.ts';
-import { FakeServer } from '../helpers/fake-ws-server.ts';
-import { frame, makeSession, tick } from '../helpers/stream-session-harness.ts';
+import type { WireEncoder, WireEncoderFactory } from '../../../../../src/offscreen/stream-session.ts';
+import { FakeServer } from '../../../helpers/fake-ws-server.ts';
+import { frame, makeSession, tick } from '../../../helpers/stream-session-harness.ts';
 
-const URL_ = 'ws://127.0.0.1:7997/ws';
+const URL_ = 'ws://127.0.0.1:7991/ws';
 const READY = { type: 'ready', sessionId: 's1', protocol: 2, engine: 'sphinx', model: 'en-us', sampleRate: 16000, resumeToken: 'tok1' };
 /** A packet from the fake encoder, as the server's frame recorder reads it (Int16 values). */
 const PACKET = -1;
