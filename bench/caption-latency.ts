@@ -3,7 +3,7 @@
 //   1. end to end: the built extension in real headless Chromium captions a page's <video>
 //      through our real server; times are DOM caption changes vs the page's media clock;
 //   2. the same stream from a Node client (raw PCM16, 100 ms frames, real time);
-//   3. the original design's per-chunk approach from a Node client: one WAV file per N
+//   3. the original protocol's per-chunk approach from a Node client: one WAV file per N
 //      seconds of audio on the server's WAV path, one answer per file.
 // For each reference word the captions got right: seconds from the word's end to its first
 // appearance (partial) and to its final; p50/p95. Writes bench-results/caption-latency.json.
@@ -85,10 +85,10 @@ async function main() {
         results.push(score(`${engine}: Node client, streaming`, track, s.origin, s.versions));
       }
       if (MODES.has('chunk')) {
-        console.log(`\n[${engine}] 3. Node client, original design: ${CHUNK_SECONDS} s WAV chunks…`);
+        console.log(`\n[${engine}] 3. Node client, original protocol: ${CHUNK_SECONDS} s WAV chunks…`);
         const c = await replayChunked(server.wsUrl, track.pcm, CHUNK_SECONDS, engine);
         raw.nodeChunked = { origin: c.origin, versions: c.versions };
-        results.push(score(`${engine}: Node client, ${CHUNK_SECONDS} s WAV chunks (original design)`, track, c.origin, c.versions));
+        results.push(score(`${engine}: Node client, ${CHUNK_SECONDS} s WAV chunks (original protocol)`, track, c.origin, c.versions));
       }
     } finally {
       await server.stop();

@@ -14,8 +14,8 @@ export function baseLanguage(tag: string): string {
   return tag.trim().toLowerCase().split(/[-_]/)[0]!;
 }
 
-/** Legacy codes some platforms still report, mapped to their current ISO 639-1 code. */
-const LEGACY: Record<string, string> = { iw: 'he', in: 'id', ji: 'yi', jw: 'jv', mo: 'ro' };
+/** Deprecated codes some platforms still report, mapped to their current ISO 639-1 code. */
+const DEPRECATED: Record<string, string> = { iw: 'he', in: 'id', ji: 'yi', jw: 'jv', mo: 'ro' };
 
 /** ISO 639-1 → ISO 639-3 for languages Apertium ships pairs for (and the popup offers). */
 const ISO3: Record<string, string> = {
@@ -33,7 +33,7 @@ export function normalizeLanguage(code: unknown): string | null {
   if (typeof code !== 'string') return null;
   const base = baseLanguage(code);
   if (!/^[a-z]{2,3}$/.test(base)) return null;
-  return LEGACY[base] ?? ISO1[base] ?? base;
+  return DEPRECATED[base] ?? ISO1[base] ?? base;
 }
 
 /** ISO 639-1 → the ISO 639-3 code Apertium uses (unknown codes pass through). */

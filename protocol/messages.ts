@@ -20,7 +20,7 @@ export interface InitMessage {
   sourceLanguage: string; // 'auto' or an ISO 639-1 code
   targetLanguage: string; // '' / 'none' means no translation
   engine: string; // 'faster-whisper' | 'whisper' | 'sphinx' | 'default'
-  protocol?: number; // 2 for our protocol; absent for clients of the original design
+  protocol?: number; // 2 for our protocol; absent for original-protocol clients
   audio?: AudioSpec;
   /** Shared secret of a server started with --token (or send it as the `token.<value>` subprotocol). */
   token?: string;
@@ -140,7 +140,7 @@ export interface DoneMessage {
   type: 'done';
 }
 
-/** The original design's answer, sent to clients that did not ask for protocol 2. */
+/** The original protocol's answer, sent to clients that did not ask for protocol 2. */
 export interface TranscriptionMessage {
   type: 'transcription';
   text: string;
@@ -149,7 +149,7 @@ export interface TranscriptionMessage {
   success: true;
 }
 
-/** The original design's connection status message. */
+/** The original protocol's connection status message. */
 export interface ConnectionMessage {
   type: 'connection';
   status: 'connected' | 'initialized';

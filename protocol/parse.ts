@@ -135,7 +135,7 @@ export function parseAudioSpec(v: unknown): Parsed<AudioSpec> {
 }
 
 /**
- * Validates one text frame from a server. Accepts our protocol and the original design's
+ * Validates one text frame from a server. Accepts our protocol and the original protocol's
  * messages; anything else is reported, never thrown.
  */
 export function parseServerMessage(raw: string): Parsed<ServerMessage> {

@@ -1,4 +1,4 @@
-// The WAV file of the wire contract (16-bit PCM RIFF/WAVE): POST /transcribe and original-design
+// The WAV file of the wire contract (16-bit PCM RIFF/WAVE): POST /transcribe and original-protocol
 // chunks carry one. Pure (no fs): the extension encodes, the server, tests and benchmarks parse.
 
 export interface WavAudio {

@@ -12,7 +12,7 @@ export interface ServerConfig {
   listen: ListenConfig;
   engine: EngineConfig;
   security: SecurityConfig;
-  session: SessionConfig;
+  session: ServerSessionConfig;
   pipeline: PipelineConfig;
   /** Caption translation (POST /translate, pushed translations); undefined: off. translate/service.ts. */
   translate?: TranslateConfig;
@@ -80,8 +80,8 @@ export interface SecurityConfig {
   maxPendingMessageBytes: number;
 }
 
-/** One streaming session (session/session.ts) and, as sub-slices, the parts it builds. */
-export interface SessionConfig {
+/** One streaming session (session/server-session.ts) and, as sub-slices, the parts it builds. */
+export interface ServerSessionConfig {
   /** Seconds without any message before a session is closed. */
   idleTimeout: number;
   /** Seconds a session whose socket dropped is kept for the client to resume (0: never). */
@@ -102,7 +102,7 @@ export interface ClientLinkConfig {
 export interface AudioInputConfig {
   /** Largest raw PCM frame, in seconds of audio. */
   maxFrameSeconds: number;
-  /** Largest WAV-file frame (original-design clients), in seconds of audio. */
+  /** Largest WAV-file frame (original-protocol clients), in seconds of audio. */
   maxWavSeconds: number;
   /** Audio a session may queue ahead of the engine (bursts after a reconnect), in seconds. */
   maxBacklogSeconds: number;

@@ -2,7 +2,7 @@
 import type { ErrorCode } from '../protocol/index.ts';
 import type { Engine } from './engines/engine.ts';
 
-/** Names clients may send, mapped to engine names. The original design sends "faster-whisper". */
+/** Names clients may send, mapped to engine names. The original protocol sends "faster-whisper". */
 const ALIASES: Record<string, string> = {
   'faster-whisper': 'whisper',
   whisper: 'whisper',
@@ -53,7 +53,7 @@ export class EngineRegistry {
     const engine = this.engines.get(name);
     if (engine) return { ok: true, engine };
     // A known engine that is not running here: serve with the default rather than refuse,
-    // so clients of the original design (which always ask for faster-whisper) keep working.
+    // so original-protocol clients (which always ask for faster-whisper) keep working.
     const why = this.unavailable.get(name) ?? 'not started on this server';
     return {
       ok: true,

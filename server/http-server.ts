@@ -12,7 +12,7 @@ import { CloseCode, type ServerMessage } from '../protocol/index.ts';
 import type { FrontDoorConfig } from './config.ts';
 import type { EngineRegistry } from './engine-registry.ts';
 import { clip, fastifyLogger, type Logger } from './log.ts';
-import { Session } from './session/session.ts';
+import { ServerSession } from './session/server-session.ts';
 import { ResumeRegistry } from './session/resume-registry.ts';
 import { EngineOpener } from './session/open-engine.ts';
 import { registerTranscribeRoute } from './rest-transcribe.ts';
@@ -30,7 +30,7 @@ import { NODE_ID } from './cluster/node-identity.ts'; // cluster hook (issue 17)
 export const WS_PATH = '/ws';
 
 export interface TranscriptionServer {
-  readonly sessions: ReadonlySet<Session>;
+  readonly sessions: ReadonlySet<ServerSession>;
   listen(): Promise<AddressInfo>;
   /** Finishes finals, closes every session with a reason, stops listening. */
   close(): Promise<void>;
@@ -45,7 +45,7 @@ export function createTranscriptionServer(
   log: Logger,
   translation: TranslationService | null = null,
 ): TranscriptionServer {
-  const sessions = new Set<Session>();
+  const sessions = new Set<ServerSession>();
   const startedAt = Date.now();
   let closing = false;
   const drain = new Drain(); // cluster hook (issue 17)
@@ -68,7 +68,7 @@ export function createTranscriptionServer(
   /** Streaming sessions and REST uploads share one limit, one engine/language check. */
   const opener = new EngineOpener({ engines, maxSessions: security.maxSessions, running: () => sessions.size + uploads.active });
   /** Protocol 2 sessions that sent ready and are alive: the ones a reconnecting client may resume. */
-  const resumables = new ResumeRegistry<Session>();
+  const resumables = new ResumeRegistry<ServerSession>();
 
   const ready = (async () => {
     // First, so that every refused upgrade below is answered and its socket destroyed by the plugin.
@@ -194,7 +194,7 @@ export function createTranscriptionServer(
       if (!session.initialized) fatal(ws, 'init_timeout', `no valid init within ${security.initTimeout} s`);
     }, Math.max(0, security.initTimeout * 1000 - (Date.now() - openedAt)));
     deadline.unref();
-    const session: Session = new Session(ws, {
+    const session: ServerSession = new ServerSession(ws, {
       config: config.session,
       pipeline: config.pipeline,
       opener,

@@ -46,7 +46,7 @@ export async function replayStreaming(wsUrl: string, pcm: Int16Array, engine = '
 }
 
 /**
- * The original design: a WAV file per `chunkSeconds` of audio, sent when the chunk is
+ * The original protocol: a WAV file per `chunkSeconds` of audio, sent when the chunk is
  * complete, one `transcription` answer per file (the server's WAV path, original protocol).
  */
 export async function replayChunked(wsUrl: string, pcm: Int16Array, chunkSeconds: number, engine = 'sphinx'): Promise<ReplayResult> {

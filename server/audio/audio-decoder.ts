@@ -1,5 +1,5 @@
 // Turns a client's binary frames into 16 kHz mono PCM16: raw PCM in the format the client
-// declared in init, or complete WAV files (clients of the original design send those).
+// declared in init, or complete WAV files (original-protocol clients send those).
 import { WIRE_SAMPLE_RATE, type AudioSpec, type ErrorCode } from '../../protocol/index.ts';
 import { parseWav } from '../../protocol/wav.ts';
 import { Resampler, resampleTo16k } from './resample.ts';

@@ -1,10 +1,10 @@
-// The original design's wire dialect: no partials, one `transcription` message per final with
+// The original protocol's wire dialect: no partials, one `transcription` message per final with
 // text, and one answer per WAV file (its finals joined) once a client sends whole files.
 import type { ServerMessage } from '../../protocol/index.ts';
 import type { SinkError, WireSink } from './wire-sink.ts';
 
 export class OriginalSink implements WireSink {
-  /** Original-design clients that send WAV files get one answer per file: its finals, joined. */
+  /** Original-protocol clients that send WAV files get one answer per file: its finals, joined. */
   private wavAnswers = false;
   private wavTexts: string[] = [];
 

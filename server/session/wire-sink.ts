@@ -5,7 +5,7 @@ import type { SegmentSink } from '../pipeline.ts';
 export interface WireSink {
   /** Partials, finals and pipeline errors, as the pipeline reports them. */
   readonly segments: SegmentSink;
-  /** The engine is ready: tell the client (ready, or the original design's connection message). */
+  /** The engine is ready: tell the client (ready, or the original protocol's connection message). */
   started(): void;
   /** A WAV file was fed in whole; `wavFileEnded` runs after its flush, in pipeline order. */
   wavFileStarted(): void;

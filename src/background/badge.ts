@@ -1,6 +1,6 @@
 // The toolbar badge tells at a glance which tabs are captioned: per-tab text and color.
 
-import { badgeFor, describePhase, type TabSessionState } from '../shared/session-state.ts';
+import { badgeFor, describePhase, type TabSessionState } from '../shared/tab-session-state.ts';
 
 const TITLE = 'Tab Captions';
 

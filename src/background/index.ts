@@ -1,12 +1,12 @@
-// Service worker: wires Chrome events and messages to the SessionManager. It keeps no state
+// Service worker: wires Chrome events and messages to the TabSessionManager. It keeps no state
 // of its own beyond the store, because Chrome stops idle workers at will.
 
 import { listen, sendRuntime, sendToFrame } from '../shared/messages.ts';
 import { showBadge } from './badge.ts';
 import { FrameRouter } from './frame-router.ts';
 import { closeOffscreenDocument, ensureOffscreenDocument, hasOffscreenDocument } from './offscreen-document.ts';
-import { SessionManager } from './session-manager.ts';
-import { SessionStore } from './session-store.ts';
+import { TabSessionManager } from './tab-session-manager.ts';
+import { TabSessionStore } from './tab-session-store.ts';
 import { BACKGROUND_SENDERS, guardSenders } from './sender-policy.ts';
 import { getPlacement, relayPlacementChanges, setPlacement } from './placement-relay.ts';
 import { loadSettings } from '../shared/settings.ts';
@@ -16,7 +16,7 @@ import { chromeTranscriptStorage, TranscriptStore } from './transcript-store.ts'
 /** The manifest command that starts or stops captions on the current tab. */
 const TOGGLE_COMMAND = 'toggle-captions';
 
-const store = new SessionStore();
+const store = new TabSessionStore();
 
 // Which frame of each tab shows the captions (the one holding the playing video).
 const frames = new FrameRouter({
@@ -27,7 +27,7 @@ const frames = new FrameRouter({
     ),
 });
 
-const manager = new SessionManager({
+const manager = new TabSessionManager({
   store,
   getStreamId: (tabId) => chrome.tabCapture.getMediaStreamId({ targetTabId: tabId }),
   ensureOffscreen: ensureOffscreenDocument,
@@ -79,7 +79,7 @@ listen('background', guardSenders(BACKGROUND_SENDERS, () => chrome.runtime.id, (
       return undefined;
     }
     case 'session-update':
-      void ready.then(() => manager.onSessionUpdate(msg.tabId, msg.update));
+      void ready.then(() => manager.onTabSessionUpdate(msg.tabId, msg.update));
       return undefined;
     case 'caption':
       void ready.then(() => manager.onCaption(msg.tabId, msg.caption));

@@ -7,14 +7,14 @@ import type { CaptionUpdate, TranslationUpdate } from '../shared/messages.ts';
 import type { MediaSample } from '../shared/media-timeline.ts';
 import { addFinal, addTranslation, emptyTranscript, parseTranscript, transcriptKey, type Transcript } from '../shared/transcript.ts';
 import { addMediaSample, placeOnMedia, spanCount } from '../shared/transcript-media.ts';
-import type { SessionStorage } from './session-store.ts';
+import type { SessionStorageArea } from './tab-session-store.ts';
 
 export class TranscriptStore {
   private readonly transcripts = new Map<number, Transcript>();
   /** Per tab: the write chain, so storage always ends on the newest transcript. */
   private readonly writes = new Map<number, Promise<unknown>>();
 
-  constructor(private readonly storage: Pick<SessionStorage, 'set' | 'remove'> & { getKey(key: string): Promise<unknown> }) {}
+  constructor(private readonly storage: Pick<SessionStorageArea, 'set' | 'remove'> & { getKey(key: string): Promise<unknown> }) {}
 
   async begin(tabId: number, startedAt: number, page: { title?: string; url?: string } = {}): Promise<void> {
     await this.save(emptyTranscript(tabId, startedAt, page));

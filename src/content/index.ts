@@ -9,7 +9,7 @@
 import { loadStyle, watchStyle, type CaptionStyle } from '../shared/caption-style.ts';
 import { t } from '../shared/i18n.ts';
 import { isMessageFor, sendRuntime, type CaptionUpdate, type TranslationUpdate } from '../shared/messages.ts';
-import { describePhase, describeTransport, isActive, type TabSessionState } from '../shared/session-state.ts';
+import { describePhase, describeTransport, isActive, type TabSessionState } from '../shared/tab-session-state.ts';
 import { CaptionModel } from './caption-model.ts';
 import { FrameReporter } from './frame-reporter.ts';
 import { startMediaClock } from './media-clock.ts';

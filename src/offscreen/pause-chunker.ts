@@ -1,5 +1,5 @@
 // Cuts a stream of 16 kHz PCM16 into chunks of a few seconds, at pauses, for servers that
-// transcribe each uploaded file on its own (the original design's WebSocket, REST): a cut in
+// transcribe each uploaded file on its own (the original protocol's WebSocket, REST): a cut in
 // the middle of a word would garble it on both sides. A simple energy detector is enough: a
 // pause is `pauseMs` of 20 ms windows whose RMS stays under a threshold that follows the
 // recording's noise floor. Pure: fed samples, it answers where to cut.

@@ -1,5 +1,5 @@
 // POST /transcribe: one WAV chunk in, its text out (docs/protocol.md, "REST fallback"; the
-// original design's server answers the same shape). Errors say whether trying again may help.
+// original protocol's server answers the same shape). Errors say whether trying again may help.
 
 export class RestError extends Error {
   constructor(

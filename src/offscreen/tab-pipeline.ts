@@ -2,10 +2,10 @@
 // 16 kHz PCM16 frames) → StreamSession → server; the session's events go to the background
 // as text messages. Audio never leaves this document except over the WebSocket.
 
-import type { BackgroundMessage, SessionUpdate } from '../shared/messages.ts';
+import type { BackgroundMessage, TabSessionUpdate } from '../shared/messages.ts';
 import type { AudioEncoding } from '../../protocol/index.ts';
 import type { CaptionSettings } from '../shared/settings.ts';
-import type { SessionPhase, TransportMode } from '../shared/session-state.ts';
+import type { TabSessionPhase, TransportMode } from '../shared/tab-session-state.ts';
 import { startCaptureGraph, type CaptureGraph } from './audio/capture-graph.ts';
 import { CaptureClock } from './capture-clock.ts';
 import { OpusPacketEncoder, opusSupported } from './audio/opus-encoder.ts';
@@ -33,7 +33,7 @@ export interface PipelineStats {
   audioEncoding: AudioEncoding | 'none';
 }
 
-const PHASE: Record<StreamState, SessionPhase> = {
+const PHASE: Record<StreamState, TabSessionPhase> = {
   idle: 'connecting',
   connecting: 'connecting',
   live: 'live',
@@ -157,7 +157,7 @@ export class TabPipeline {
   private onStreamEvent(e: StreamEvent): void {
     switch (e.type) {
       case 'state': {
-        const update: SessionUpdate = { phase: PHASE[e.state] };
+        const update: TabSessionUpdate = { phase: PHASE[e.state] };
         if (e.state === 'reconnecting') {
           update.attempt = e.attempt ?? 1;
           update.retryAt = Date.now() + (e.retryInMs ?? 0);
@@ -176,10 +176,10 @@ export class TabPipeline {
       }
       case 'ready':
         this.send({
-          engine: e.legacy ? 'server of the original design' : e.engine || null,
+          engine: e.original ? 'original-protocol server' : e.engine || null,
           model: e.model || null,
           notice: e.notice ?? null,
-          wireAudio: e.legacy ? null : e.encoding === 'opus' ? 'opus' : 'pcm',
+          wireAudio: e.original ? null : e.encoding === 'opus' ? 'opus' : 'pcm',
         });
         // The server announced it translates this session: use its pushes.
         if (e.translation) this.translator?.expectPushes();
@@ -210,7 +210,7 @@ export class TabPipeline {
         break;
       case 'status': {
         // Whole seconds are enough for the user, and keep storage writes rare.
-        const update: SessionUpdate = {
+        const update: TabSessionUpdate = {
           mode: e.mode,
           behindSeconds: Math.round(e.behindSeconds),
           droppedSeconds: e.droppedSeconds,
@@ -226,7 +226,7 @@ export class TabPipeline {
     }
   }
 
-  private send(update: SessionUpdate): void {
+  private send(update: TabSessionUpdate): void {
     this.report({ to: 'background', type: 'session-update', tabId: this.tabId, update });
   }
 }

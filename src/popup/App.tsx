@@ -4,7 +4,7 @@
 import { useState } from 'preact/hooks';
 import { t } from '../shared/i18n.ts';
 import { sendRuntime } from '../shared/messages.ts';
-import { isActive } from '../shared/session-state.ts';
+import { isActive } from '../shared/tab-session-state.ts';
 import { validateServerUrl } from '../shared/settings.ts';
 import { SettingsForm } from '../ui/SettingsForm.tsx';
 import { StatusPanel } from './StatusPanel.tsx';

@@ -2,7 +2,7 @@ import { displayLanguageName, t } from '../shared/i18n.ts';
 import { languageName } from '../shared/languages.ts';
 import type { CaptionUpdate } from '../shared/messages.ts';
 import { useEffect, useState } from 'preact/hooks';
-import { describePhase, modeLabel, type TabSessionState } from '../shared/session-state.ts';
+import { describePhase, modeLabel, type TabSessionState } from '../shared/tab-session-state.ts';
 
 interface Props {
   state: TabSessionState | null;

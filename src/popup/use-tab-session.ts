@@ -4,7 +4,7 @@
 
 import { useEffect, useState } from 'preact/hooks';
 import { isMessageFor, type CaptionUpdate } from '../shared/messages.ts';
-import { sessionKey, type TabSessionState } from '../shared/session-state.ts';
+import { sessionKey, type TabSessionState } from '../shared/tab-session-state.ts';
 
 export interface TabSession {
   /** Undefined until known; null when there is no capturable tab. */

@@ -6,7 +6,7 @@
 
 import type { MediaSample } from './media-timeline.ts';
 import type { CaptionSettings } from './settings.ts';
-import type { TabSessionState } from './session-state.ts';
+import type { TabSessionState } from './tab-session-state.ts';
 
 // ---------------------------------------------------------------- shared payloads
 
@@ -65,7 +65,7 @@ export interface FrameVideo {
  * What the offscreen document reports about a tab's stream; merged into TabSessionState.
  * `null` clears a field (undefined would not survive structured cloning as a key).
  */
-export type SessionUpdate = {
+export type TabSessionUpdate = {
   [K in
     | 'phase'
     | 'attempt'
@@ -93,7 +93,7 @@ export type BackgroundMessage =
   /** Content script: I just loaded; what is this tab's state? (tab comes from the sender) */
   | { to: 'background'; type: 'content-hello' }
   /** Offscreen: a tab's stream changed state. */
-  | { to: 'background'; type: 'session-update'; tabId: number; update: SessionUpdate }
+  | { to: 'background'; type: 'session-update'; tabId: number; update: TabSessionUpdate }
   /** Offscreen: a caption for a tab. */
   | { to: 'background'; type: 'caption'; tabId: number; caption: CaptionUpdate }
   /** Offscreen (or whoever translates): a translation of finals of a tab. */

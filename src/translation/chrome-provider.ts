@@ -29,7 +29,7 @@ export function translatorApi(scope: object = globalThis): TranslatorApi | null 
   return api && typeof api.availability === 'function' && typeof api.create === 'function' ? api : null;
 }
 
-/** Chrome takes BCP 47; we keep our ISO 639-1 codes but map legacy ones (iw → he…). */
+/** Chrome takes BCP 47; we keep our ISO 639-1 codes but map deprecated ones (iw → he…). */
 const chromeCode = (code: string) => normalizeLanguage(code) ?? code;
 
 export interface ChromeProviderOptions {

@@ -1,6 +1,6 @@
-// The built extension in real Chromium against a server of the ORIGINAL design (a faithful
+// The built extension in real Chromium against an original-protocol server (a faithful
 // test double, tests/helpers/original-server.ts, whose recognition is our real server's):
-// legacy WebSocket mode (WAV chunks cut at pauses), and the REST fallback when /ws is missing,
+// original-protocol WebSocket mode (WAV chunks cut at pauses), and the REST fallback when /ws is missing,
 // switching back to the WebSocket once it works again.
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import { makeSpeechTrack, serveTestPage, type SpeechTrack } from './helpers/test
 /** Same bound as the streaming e2e test (sphinx on this audio scores 0.15–0.4). */
 const MAX_WER = Number(process.env.E2E_MAX_WER ?? 0.5);
 
-describe('servers of the original design (real Chromium, test double over the real engine)', () => {
+describe('original-protocol servers (real Chromium, test double over the real engine)', () => {
   let engine: RunningServer;
   let eb: ExtensionBrowser;
 
@@ -63,7 +63,7 @@ describe('servers of the original design (real Chromium, test double over the re
     }
   }
 
-  it('legacy WebSocket: sends WAV chunks cut at pauses, shows each transcription once', async () => {
+  it('original-protocol WebSocket: sends WAV chunks cut at pauses, shows each transcription once', async () => {
     const orig = await startOriginalServer({ engineUrl: engine.httpUrl });
     try {
       const track = makeSpeechTrack(['en-librivox-0870', 'en-librivox-0880', 'en-librivox-0890', 'en-librivox-0920']);
@@ -71,9 +71,9 @@ describe('servers of the original design (real Chromium, test double over the re
       const score = wer(track.text, summary.transcript);
       const a = alignWords(track.text, summary.transcript);
       const chunks = orig.received.map((r) => Number(r.seconds.toFixed(2)));
-      console.log('[e2e] legacy ws:', JSON.stringify({ wer: score, chunks, hypothesis: summary.transcript }, null, 2));
-      expect(modeAtStart).toBe('legacy');
-      expect(overlayStatus).toBe('Live · legacy chunks');
+      console.log('[e2e] original ws:', JSON.stringify({ wer: score, chunks, hypothesis: summary.transcript }, null, 2));
+      expect(modeAtStart).toBe('original');
+      expect(overlayStatus).toBe('Live · original protocol');
       expect(orig.rejectedFrames).toBe(0); // every frame was a complete WAV file
       expect(orig.received.every((r) => r.via === 'ws')).toBe(true);
       // A few seconds each, cut at pauses (the last one is whatever was left at Stop).
@@ -110,7 +110,7 @@ describe('servers of the original design (real Chromium, test double over the re
         await page.waitForFunction(() => (window.__captionEvents ?? []).some((e) => e.kind === 'final'), { timeout: 60_000 });
         restCaptionsBeforeSwitch = (await captionEvents(page)).length;
         orig.setWs(true);
-        await popup.waitForSelector('#transport-mode[data-mode="legacy"]', { timeout: 45_000 });
+        await popup.waitForSelector('#transport-mode[data-mode="original"]', { timeout: 45_000 });
       });
       const score = wer(track.text, summary.transcript);
       const a = alignWords(track.text, summary.transcript);

@@ -45,7 +45,7 @@ export function joinWithSilence(parts: Int16Array[], gapSeconds: number): Int16A
   return out;
 }
 
-/** Builds a 16-bit PCM WAV file (for clients of the original design, and test pages). */
+/** Builds a 16-bit PCM WAV file (for original-protocol clients, and test pages). */
 export function encodeWav(pcm: Int16Array, sampleRate = 16000, channels = 1): Buffer {
   const data = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
   const header = Buffer.alloc(44);

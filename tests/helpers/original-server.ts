@@ -1,5 +1,5 @@
-// A test double of a transcription server of the ORIGINAL design (FastAPI + faster-whisper),
-// written from its description in issue 5 and docs/protocol.md ("Original design"):
+// A test double of an original-protocol transcription server (FastAPI + faster-whisper),
+// written from its description in issue 5 and docs/protocol.md ("Original protocol"):
 //
 // - WebSocket `/ws`: sends `{"type":"connection","status":"connected"}` on connect and
 //   `{"type":"connection","status":"initialized","sessionId":…,"success":true}` after `init`
@@ -147,7 +147,7 @@ export async function startOriginalServer(opts: OriginalServerOptions): Promise<
           language = typeof msg.sourceLanguage === 'string' ? msg.sourceLanguage : 'auto';
           ws.send(JSON.stringify({ type: 'connection', status: 'initialized', sessionId: `orig-${Date.now()}`, success: true }));
         }
-        return; // keepalive and anything else: no answer (no pong in the original design)
+        return; // keepalive and anything else: no answer (no pong in the original protocol)
       }
       const buf = Buffer.isBuffer(data) ? data : Buffer.concat(data as Buffer[]);
       const seconds = wavSeconds(buf);

@@ -207,7 +207,7 @@ describe('limits', () => {
   });
 });
 
-describe('original design clients', () => {
+describe('original protocol clients', () => {
   it('get connection/initialized and one transcription per WAV file', async () => {
     const c = await TestClient.connect(server.wsUrl);
     c.send({ type: 'init', sourceLanguage: 'auto', targetLanguage: 'en', engine: 'faster-whisper' });

@@ -11,6 +11,11 @@ const MAX_LINES = 400;
 const TOO_LONG_FOR_NOW: Record<string, string> = {};
 /** The source trees the rules cover (tests are not source; their helpers may use either side). */
 const SOURCE_DIRS = ['src', 'server', 'protocol', 'dsp', 'scripts', 'bench'];
+/** tests/unit/<folder>/… mirrors <tree>/…: a test sits where the module it tests sits. */
+const MIRRORS: Record<string, string> = { extension: 'src', server: 'server', protocol: 'protocol', dsp: 'dsp', scripts: 'scripts', bench: 'bench' };
+/** Unit tests of the whole tree (or of the test tooling) rather than of one module: tests/unit/ itself. */
+const CROSS_CUTTING = ['architecture.test.ts', 'extension-safety.test.ts', 'wer.test.ts'];
+const UNIT_ROOT = path.join(repoRoot, 'tests/unit');
 
 let graph: Record<string, string[]>;
 let cycles: string[][];
@@ -38,6 +43,15 @@ function sourceFiles(dir: string): string[] {
     const full = path.join(dir, e.name);
     if (e.isDirectory()) return e.name === 'node_modules' ? [] : sourceFiles(full);
     return /\.(ts|tsx|mjs|js)$/.test(e.name) ? [full] : [];
+  });
+}
+
+function markdownAndJson(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'node_modules' ? [] : markdownAndJson(full);
+    return /\.(md|json)$/.test(e.name) ? [full] : [];
   });
 }
 
@@ -77,6 +91,62 @@ describe('architecture rules', () => {
         .map((spec) => `${path.relative(repoRoot, f)} → ${spec}`),
     );
     expect(outside).toEqual([]);
+  });
+
+  it('unit tests mirror the source tree (tests/unit/extension/offscreen/… tests src/offscreen/…)', () => {
+    const tests = sourceFiles(UNIT_ROOT)
+      .map((f) => path.relative(UNIT_ROOT, f).split(path.sep).join('/'))
+      .filter((f) => /\.test\.tsx?$/.test(f));
+    expect(tests.length).toBeGreaterThan(50);
+    const misplaced = tests.filter((t) => {
+      const parts = t.split('/');
+      if (parts.length === 1) return !CROSS_CUTTING.includes(t);
+      const tree = MIRRORS[parts[0]!];
+      if (!tree) return true;
+      const dir = path.join(repoRoot, tree, ...parts.slice(1, -1));
+      return !fs.existsSync(dir) || !fs.statSync(dir).isDirectory();
+    });
+    expect(misplaced).toEqual([]);
+  });
+
+  it("each side's unit tests import nothing of the other side", () => {
+    const importsOf = (file: string) =>
+      [...fs.readFileSync(file, 'utf8').matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|vi\.mock\(\s*)['"](\.[^'"]+)['"]/g)].map((m) =>
+        path.relative(repoRoot, path.resolve(path.dirname(file), m[1]!)).split(path.sep).join('/'),
+      );
+    const crossing = (side: string, other: string) =>
+      sourceFiles(path.join(UNIT_ROOT, side)).flatMap((f) =>
+        importsOf(f)
+          .filter((target) => target.startsWith(`${other}/`))
+          .map((target) => `${path.relative(repoRoot, f)} → ${target}`),
+      );
+    expect(crossing('server', 'src')).toEqual([]);
+    expect(crossing('extension', 'server')).toEqual([]);
+    // Not vacuous: each side's tests do reach their own tree through these paths.
+    expect(crossing('server', 'server').length).toBeGreaterThan(10);
+    expect(crossing('extension', 'src').length).toBeGreaterThan(10);
+  });
+
+  it('calls each thing by one name (docs/architecture.md, "Names")', () => {
+    const files = [...SOURCE_DIRS, 'docs', 'public/_locales']
+      .flatMap((d) => [...sourceFiles(path.join(repoRoot, d)), ...markdownAndJson(path.join(repoRoot, d))])
+      .concat(path.join(repoRoot, 'README.md'));
+    expect(files.length).toBeGreaterThan(150);
+    const offenders = files.flatMap((f) =>
+      fs
+        .readFileSync(f, 'utf8')
+        .split('\n')
+        .map((line, i) => ({ line, at: `${path.relative(repoRoot, f)}:${i + 1}` }))
+        .filter(({ line }) =>
+          // The original protocol is never "legacy" or "the original design" (Chrome's own
+          // "legacy constraint syntax" for tab capture is another thing and keeps its name).
+          (/\blegacy\b|original[- ]design/i.test(line) && !/legacy constraint syntax/.test(line)) ||
+          // "Session" alone names nothing: tab session, stream session, server session…
+          /\b(class|interface|type)\s+Session\b/.test(line),
+        )
+        .map(({ at, line }) => `${at}: ${line.trim()}`),
+    );
+    expect(offenders).toEqual([]);
   });
 
   it(`has no source file over ${MAX_LINES} lines, beyond the listed exceptions`, () => {

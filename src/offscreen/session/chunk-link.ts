@@ -1,9 +1,9 @@
 // The chunk link: the unconfirmed audio cut at pauses into WAV chunks, an ordered queue whose
-// answers (from a chunk sender: the original design's WebSocket, whose messages it reads, or
+// answers (from a chunk sender: the original protocol's WebSocket, whose messages it reads, or
 // REST) become captions in order, overlapping text merged, each answered chunk confirming its audio.
 
 import { WIRE_SAMPLE_RATE as RATE, type ServerMessage } from '../../../protocol/index.ts';
-import type { TransportMode } from '../../shared/session-state.ts';
+import type { TransportMode } from '../../shared/tab-session-state.ts';
 import { PauseChunker, type ChunkCut, type PauseChunkerOptions } from '../pause-chunker.ts';
 import { mergeChunkText } from '../text-merge.ts';
 import type { Chunk, ChunkQueue, ChunkSender, Link, LinkHost } from './link.ts';
@@ -39,9 +39,9 @@ export class ChunkLink implements Link, ChunkQueue {
     this.chunker = new PauseChunker(Math.max(log.acked, log.start), chunker);
   }
 
-  /** Chunks over the socket of a server of the original design; `onDead` once it stops answering them. */
+  /** Chunks over the socket of an original-protocol server; `onDead` once it stops answering them. */
   static overSocket(host: LinkHost, socket: ServerSocket, opts: ChunkOptions, ids: CaptionIds, onDead: () => void): ChunkLink {
-    return new ChunkLink('legacy', host, new WsChunkSender(socket, host.log, opts.chunkTimeoutMs, onDead), ++ids.epoch, () => ids.chunk++, opts.chunker);
+    return new ChunkLink('original', host, new WsChunkSender(socket, host.log, opts.chunkTimeoutMs, onDead), ++ids.epoch, () => ids.chunk++, opts.chunker);
   }
 
   /** Chunks over POST /transcribe. */
@@ -69,9 +69,9 @@ export class ChunkLink implements Link, ChunkQueue {
     this.maybeDrained();
   }
 
-  /** Unanswered audio; without a connection (original design) everything unconfirmed. */
+  /** Unanswered audio; without a connection (original protocol) everything unconfirmed. */
   behind(unconfirmedFrom: number, connected: boolean): number {
-    if (this.mode === 'legacy' && !connected) return this.host.log.end - unconfirmedFrom;
+    if (this.mode === 'original' && !connected) return this.host.log.end - unconfirmedFrom;
     return Math.max(0, (this.chunks.at(-1)?.end ?? unconfirmedFrom) - unconfirmedFrom);
   }
 
@@ -85,11 +85,11 @@ export class ChunkLink implements Link, ChunkQueue {
   }
 
   /**
-   * The original design answers on its socket, in order: a `transcription`, or a non-fatal error
+   * The original protocol answers on its socket, in order: a `transcription`, or a non-fatal error
    * for a chunk it could not transcribe (that is this chunk's answer; the user is told).
    */
   onMessage(msg: ServerMessage): boolean {
-    if (this.mode !== 'legacy') return false;
+    if (this.mode !== 'original') return false;
     if (msg.type === 'transcription') {
       this.answerOldest({ text: msg.text, ...(msg.language ? { language: msg.language } : {}) });
     } else if (msg.type === 'error') {

@@ -1,8 +1,8 @@
 // The one interface between the session core and the ways of talking to a server (streaming,
-// chunks over the original design's WebSocket, chunks over REST), and what links report back.
+// chunks over the original protocol's WebSocket, chunks over REST), and what links report back.
 
 import type { ServerMessage } from '../../../protocol/index.ts';
-import type { TransportMode } from '../../shared/session-state.ts';
+import type { TransportMode } from '../../shared/tab-session-state.ts';
 import type { AudioLog } from '../audio-log.ts';
 import type { StateExtra, StreamEvent, StreamState } from './types.ts';
 
@@ -57,7 +57,7 @@ export interface ChunkQueue {
   dispatch(): void;
 }
 
-/** Carries WAV chunks to a server (WebSocket of the original design, or POST /transcribe). */
+/** Carries WAV chunks to a server (WebSocket of the original protocol, or POST /transcribe). */
 export interface ChunkSender {
   /** Sends the chunks of the queue not sent yet (as many as it may). */
   dispatch(queue: ChunkQueue): void;

@@ -3,7 +3,7 @@
 // and the AudioLog those figures come from, which reports what an overflow drops.
 
 import { WIRE_SAMPLE_RATE as RATE } from '../../../protocol/index.ts';
-import type { TransportMode } from '../../shared/session-state.ts';
+import type { TransportMode } from '../../shared/tab-session-state.ts';
 import { AudioLog } from '../audio-log.ts';
 import type { StateExtra, StreamEvent, StreamState } from './types.ts';
 

@@ -1,6 +1,6 @@
 // One WebSocket to the transcription server: connect timeout, parsing of its messages,
 // keepalive with a dead-connection check, quiet closing, and telling our server (it answers
-// init with `ready`) from one of the original design (`connection`, a `transcription`, or silence).
+// init with `ready`) from one of the original protocol (`connection`, a `transcription`, or silence).
 
 import { parseServerMessage, type ReadyMessage, type ServerMessage } from '../../../protocol/index.ts';
 import type { WebSocketConstructor } from './types.ts';
@@ -12,9 +12,9 @@ export interface ServerSocketHandlers {
   onOpen(): void;
   /** A server of our protocol 2 took the session. */
   onReady(msg: ReadyMessage): void;
-  /** A server of the original design: it said `connection`, answered with a `transcription` first, or stayed silent. */
-  onOriginalDesign(): void;
-  /** Every other message (a first `transcription` comes here too, after `onOriginalDesign`). */
+  /** An original-protocol server: it said `connection`, answered with a `transcription` first, or stayed silent. */
+  onOriginalProtocol(): void;
+  /** Every other message (a first `transcription` comes here too, after `onOriginalProtocol`). */
   onMessage(msg: ServerMessage): void;
   /** The first message could not be read (later ones are only logged). */
   onBadFirstMessage(): void;
@@ -28,7 +28,7 @@ export interface ServerSocketTimeouts {
   connectTimeoutMs: number;
   keepaliveMs: number;
   pongTimeoutMs: number;
-  /** How long after open a silent server is taken for the original design. */
+  /** How long after open a silent server is taken for the original protocol. */
   readyTimeoutMs: number;
 }
 
@@ -69,10 +69,10 @@ export class ServerSocket {
       this.opened = true;
       clearTimeout(this.connectTimer);
       this.handlers.onOpen();
-      // Servers of the original design may stay silent until audio comes: after a while assume
+      // original-protocol servers may stay silent until audio comes: after a while assume
       // one (not once this server has shown it speaks protocol 2).
       if (this.kind.speaksProtocol2 || this.dropped) return;
-      this.silenceTimer = setTimeout(() => this.tell(() => this.handlers.onOriginalDesign()), this.timeouts.readyTimeoutMs);
+      this.silenceTimer = setTimeout(() => this.tell(() => this.handlers.onOriginalProtocol()), this.timeouts.readyTimeoutMs);
     };
     ws.onmessage = (ev: MessageEvent) => {
       if (this.dropped) return;
@@ -101,13 +101,13 @@ export class ServerSocket {
     return !this.dropped && this.ws.readyState === OPEN;
   }
 
-  /** Our server answers init with `ready`; one of the original design says `connection` or answers audio with a `transcription`. */
+  /** Our server answers init with `ready`; one of the original protocol says `connection` or answers audio with a `transcription`. */
   private dispatch(msg: ServerMessage): void {
     if (msg.type === 'ready') {
       this.kind.speaksProtocol2 = true;
       return this.tell(() => this.handlers.onReady(msg));
     }
-    if (msg.type === 'connection' || (msg.type === 'transcription' && !this.told)) this.tell(() => this.handlers.onOriginalDesign());
+    if (msg.type === 'connection' || (msg.type === 'transcription' && !this.told)) this.tell(() => this.handlers.onOriginalProtocol());
     if (msg.type !== 'connection') this.handlers.onMessage(msg);
   }
 

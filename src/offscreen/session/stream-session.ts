@@ -7,8 +7,8 @@
 //
 // This core keeps the state machine, the AudioLog (every sample until the server confirms it;
 // after an outage its backlog goes first), backoff, the choice of link and the events. Links
-// (link.ts): `streaming` (streaming-link.ts, our protocol 2), `legacy` (chunk-link.ts over the
-// original design's socket, as server-socket.ts tells it) and `rest` (chunk-link.ts over POST
+// (link.ts): `streaming` (streaming-link.ts, our protocol 2), `original` (chunk-link.ts over the
+// original protocol's socket, as server-socket.ts tells it) and `rest` (chunk-link.ts over POST
 // /transcribe while the WebSocket fails; ws-probe.ts looks at it again now and then).
 
 import { CloseCode, WIRE_SAMPLE_RATE as RATE } from '../../../protocol/index.ts';
@@ -33,7 +33,7 @@ export class StreamSession extends SessionReporter implements LinkHost {
   private readonly reconnects: ReconnectPolicy;
   private readonly probe: WsProbe;
   private readonly streaming: StreamingLink;
-  /** The chunk link while in a chunk mode (legacy, REST). */
+  /** The chunk link while in a chunk mode (original-protocol, REST). */
   private chunkLink: ChunkLink | null = null;
   private readonly ids: CaptionIds = { epoch: 0, chunk: 0 };
   private timers: Record<'retry' | 'stop', ReturnType<typeof setTimeout> | undefined> = { retry: undefined, stop: undefined };
@@ -114,7 +114,7 @@ export class StreamSession extends SessionReporter implements LinkHost {
       socket = new ServerSocket(this.opts.WebSocketImpl, withRoutingHint(this.opts.url, this.streaming.routingNode), {
         onOpen: () => this.streaming.greet(socket),
         onReady: (msg) => this.becomeStreaming(msg),
-        onOriginalDesign: () => this.becomeLegacy(),
+        onOriginalProtocol: () => this.becomeOriginal(),
         onMessage: (msg) => this.onServerMessage(msg),
         onBadFirstMessage: () => this.emit({ type: 'server-error', code: 'bad_message', message: WORDS.badMessage }),
         onClose: (code, reason, opened) => this.onClose(code, reason, opened),
@@ -141,9 +141,9 @@ export class StreamSession extends SessionReporter implements LinkHost {
 
   /** `ready` from a protocol-2 server: resume (or start) its session, then send the backlog. */
   private becomeStreaming(ready: ReadyMessage): void {
-    // A slow protocol-2 server answered after we took it for the original design: start over
+    // A slow protocol-2 server answered after we took it for the original protocol: start over
     // properly (its WAV chunks were not confirmed, so they are sent again as a stream).
-    if (this.mode === 'legacy' && this.ready) return this.abandon(WORDS.switchingToStreaming);
+    if (this.mode === 'original' && this.ready) return this.abandon(WORDS.switchingToStreaming);
     if (!this.connectingOrProbing()) return;
     const wasRest = this.mode === 'rest';
     this.leaveChunkMode();
@@ -154,12 +154,12 @@ export class StreamSession extends SessionReporter implements LinkHost {
     if (wasRest) this.emitStatus();
   }
 
-  /** The server is of the original design: WAV chunks over this socket. */
-  private becomeLegacy(): void {
-    if ((this.ready && this.mode === 'legacy') || !this.connectingOrProbing()) return;
+  /** The server is of the original protocol: WAV chunks over this socket. */
+  private becomeOriginal(): void {
+    if ((this.ready && this.mode === 'original') || !this.connectingOrProbing()) return;
     this.leaveChunkMode();
-    this.mode = 'legacy';
-    this.emit({ type: 'ready', legacy: true, engine: '', model: '' });
+    this.mode = 'original';
+    this.emit({ type: 'ready', original: true, engine: '', model: '' });
     this.goLive();
     this.chunkLink = ChunkLink.overSocket(this, this.socket!, this.opts, this.ids, () => this.abandon(WORDS.stoppedAnswering));
     this.chunkLink.start();
@@ -202,13 +202,13 @@ export class StreamSession extends SessionReporter implements LinkHost {
     else void this.scheduleReconnect(reason, false);
   }
 
-  /** The socket goes away with its timers and encoder; a legacy link's unanswered chunks go again. */
+  /** The socket goes away with its timers and encoder; an original-protocol link's unanswered chunks go again. */
   private dropSocket(close?: { code: number; reason: string }): void {
     const socket = this.socket;
     this.socket = null;
     socket?.drop(close);
     this.streaming.close();
-    if (this.mode === 'legacy') this.chunkLink?.pause();
+    if (this.mode === 'original') this.chunkLink?.pause();
   }
 
   private async scheduleReconnect(reason: string, neverOpened: boolean): Promise<void> {
@@ -226,14 +226,14 @@ export class StreamSession extends SessionReporter implements LinkHost {
     this.timers.retry = setTimeout(() => this.connect(), delay);
   }
 
-  // ------------------------------------------------------------ chunk modes (legacy, REST)
+  // ------------------------------------------------------------ chunk modes (original-protocol, REST)
 
   /** WebSocket unusable, HTTP fine: POST /transcribe, and look at the WebSocket again later. */
   private enterRest(): void {
     this.leaveChunkMode();
     this.mode = 'rest';
     this.streaming.forget(); // a WebSocket session after REST starts afresh from the confirmed audio
-    this.emit({ type: 'ready', legacy: false, engine: 'POST /transcribe', model: '' });
+    this.emit({ type: 'ready', original: false, engine: 'POST /transcribe', model: '' });
     this.ready = false;
     this.reconnects.onRest();
     this.setState('live');

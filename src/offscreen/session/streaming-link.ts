@@ -12,7 +12,7 @@ import { WireEncoding } from './wire-encoder.ts';
 import { WORDS } from './wording.ts';
 
 /** The protocol-2 server session our audio timeline is attached to. */
-interface ServerSession {
+interface ServerSessionRecord {
   id: string;
   token: string | undefined;
   /** Absolute sample (AudioLog timeline) where the server's timeline 0 lies. */
@@ -34,7 +34,7 @@ type Segment = Extract<ServerMessage, { type: 'partial' | 'final' }>;
 export class StreamingLink implements Link {
   readonly mode = 'streaming' as const;
   readonly wire: WireEncoding;
-  private server: ServerSession | null = null;
+  private server: ServerSessionRecord | null = null;
   /** The socket the audio goes to, once the server is ready on it. */
   private socket: ServerSocket | null = null;
   /** The socket init went out on last (it takes audio once the server is ready). */
@@ -109,7 +109,7 @@ export class StreamingLink implements Link {
     }
     this.host.emit({
       type: 'ready',
-      legacy: false,
+      original: false,
       engine: ready.engine,
       model: ready.model,
       ...(ready.notice ? { notice: ready.notice } : {}),
@@ -236,7 +236,7 @@ export class StreamingLink implements Link {
     this.host.log.ack(Math.min(this.sentTo, s.base + Math.round(msg.end * RATE)));
   }
 
-  private emitCaption(s: ServerSession, kind: 'partial' | 'final', segmentId: number, text: string, start: number, end: number, language?: string): void {
+  private emitCaption(s: ServerSessionRecord, kind: 'partial' | 'final', segmentId: number, text: string, start: number, end: number, language?: string): void {
     this.host.emit({
       type: 'caption',
       caption: { kind, id: `${s.epoch}:${segmentId}`, segmentId, text, start, end, ...(language ? { language } : {}) },

@@ -3,7 +3,7 @@
 
 import type { AudioEncoding } from '../../../protocol/index.ts';
 import type { CaptionUpdate } from '../../shared/messages.ts';
-import type { TransportMode } from '../../shared/session-state.ts';
+import type { TransportMode } from '../../shared/tab-session-state.ts';
 import { DEFAULT_BACKOFF, type BackoffOptions } from '../backoff.ts';
 import { DEFAULT_CHUNKER, type PauseChunkerOptions } from '../pause-chunker.ts';
 import type { WireEncoderFactory } from './wire-encoder.ts';
@@ -13,8 +13,8 @@ export type StreamState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'sto
 export type StreamEvent =
   /** `reason` is plain words (why we reconnect or failed); `retryInMs` while reconnecting. */
   | { type: 'state'; state: StreamState; attempt?: number; retryInMs?: number; reason?: string }
-  /** The server accepted the session. `legacy`: a server of the original design (no `ready`). */
-  | { type: 'ready'; legacy: boolean; engine: string; model: string; notice?: string; resumed?: boolean; translation?: string; encoding?: AudioEncoding }
+  /** The server accepted the session. `original`: an original-protocol server (no `ready`). */
+  | { type: 'ready'; original: boolean; engine: string; model: string; notice?: string; resumed?: boolean; translation?: string; encoding?: AudioEncoding }
   /** `samples`: the caption's audio as [first, end) absolute samples of the capture (sample 0 = first captured). */
   | { type: 'caption'; caption: CaptionUpdate; samples?: [number, number] }
   /** The server's translation of the final with caption id `id` (same id scheme as captions). */
@@ -49,13 +49,13 @@ export interface StreamSessionOptions {
   keepaliveMs?: number;
   /** A keepalive not answered (by anything) within this long means a dead connection. */
   pongTimeoutMs?: number;
-  /** How long to wait for the server's first answer before assuming the original design. */
+  /** How long to wait for the server's first answer before assuming the original protocol. */
   readyTimeoutMs?: number;
   /** How long a socket may take to open. */
   connectTimeoutMs?: number;
   /** How long `stop` waits for the server's last finals. */
   stopTimeoutMs?: number;
-  /** A chunk sent to a legacy server and not answered within this long: connection dead. */
+  /** A chunk sent to an original-protocol server and not answered within this long: connection dead. */
   chunkTimeoutMs?: number;
   /** Unconfirmed audio kept (oldest dropped first beyond it). */
   maxBufferSeconds?: number;

@@ -1,4 +1,4 @@
-// Chunk sender for a server of the original design: WAV chunks over its WebSocket, answered
+// Chunk sender for an original-protocol server: WAV chunks over its WebSocket, answered
 // in order (one `transcription` each, read by chunk-link.ts); a chunk left unanswered too long
 // means a dead connection.
 

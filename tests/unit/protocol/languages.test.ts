@@ -17,7 +17,7 @@ describe('protocol language tags', () => {
     expect(baseLanguage('de')).toBe('de');
   });
 
-  it('normalizes on top of it (legacy and ISO 639-3 codes) and the popup names by it', () => {
+  it('normalizes on top of it (deprecated and ISO 639-3 codes) and the popup names by it', () => {
     expect(normalizeLanguage('iw-IL')).toBe('he');
     expect(normalizeLanguage('ENG')).toBe('en');
     expect(normalizeLanguage('123')).toBeNull();

@@ -1,10 +1,10 @@
 // Both sides of docs/protocol.md: what clients may send, and what servers (ours and the
-// original design's) may answer.
+// original protocol's) may answer.
 import { describe, expect, it } from 'vitest';
 import { parseClientMessage, parseServerMessage } from '../../../protocol/index.ts';
 
 describe('parseClientMessage', () => {
-  it('accepts the original design init and fills defaults', () => {
+  it('accepts the original protocol init and fills defaults', () => {
     const r = parseClientMessage('{"type":"init","sourceLanguage":"auto","targetLanguage":"en","engine":"faster-whisper"}');
     expect(r).toEqual({
       ok: true,
@@ -160,7 +160,7 @@ describe('parseServerMessage', () => {
     expect(parseServerMessage('{"type":"done"}')).toEqual({ ok: true, value: { type: 'done' } });
   });
 
-  it('parses the original design answers', () => {
+  it('parses the original protocol answers', () => {
     expect(
       parseServerMessage('{"type":"transcription","text":" hello","language":"en","language_probability":0.98,"success":true}'),
     ).toEqual({

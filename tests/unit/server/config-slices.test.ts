@@ -12,7 +12,7 @@ import {
   type PipelineConfig,
   type SecurityConfig,
   type ServerConfig,
-  type SessionConfig,
+  type ServerSessionConfig,
 } from '../../../server/config.ts';
 import { loadEngines } from '../../../server/engine-loader.ts';
 import { EngineRegistry } from '../../../server/engine-registry.ts';
@@ -26,7 +26,7 @@ import { ConnectionGuard, authorizedByHeader, tokenHeaderRefused } from '../../.
 import { createHttpServer, schemes } from '../../../server/security/tls.ts';
 import { AudioInput } from '../../../server/session/audio-input.ts';
 import { ClientLink } from '../../../server/session/client-link.ts';
-import type { SessionDeps } from '../../../server/session/session.ts';
+import type { ServerSessionDeps } from '../../../server/session/server-session.ts';
 import { createTranslationService, type TranslateConfig } from '../../../server/translate/service.ts';
 import { registerTranslateRoutes } from '../../../server/translate/translate-http.ts';
 
@@ -91,8 +91,8 @@ describe('each component takes only its slice', () => {
     expectTypeOf(createTranslationService).parameter(0).toEqualTypeOf<TranslateConfig | undefined>();
     expectTypeOf<TranscribeDeps['security']>().toEqualTypeOf<SecurityConfig>();
     expectTypeOf<TranscribeDeps['pipeline']>().toEqualTypeOf<PipelineConfig>();
-    expectTypeOf<SessionDeps['config']>().toEqualTypeOf<SessionConfig>();
-    expectTypeOf<SessionDeps['pipeline']>().toEqualTypeOf<PipelineConfig>();
+    expectTypeOf<ServerSessionDeps['config']>().toEqualTypeOf<ServerSessionConfig>();
+    expectTypeOf<ServerSessionDeps['pipeline']>().toEqualTypeOf<PipelineConfig>();
     expectTypeOf<ConstructorParameters<typeof ClientLink>[1]>().toEqualTypeOf<ClientLinkConfig>();
     expectTypeOf<ConstructorParameters<typeof AudioInput>[0]>().toEqualTypeOf<AudioInputConfig>();
     expectTypeOf<PipelineOptions>().toMatchTypeOf<PipelineConfig>();

@@ -1,5 +1,5 @@
 // The chunk link (src/offscreen/session/chunk-link.ts) and its two senders. Through the session:
-// a server of the original design (WAV chunks cut at pauses, answers in order with overlapping
+// an original-protocol server (WAV chunks cut at pauses, answers in order with overlapping
 // words merged, re-sent after a drop, a silent server dropped as dead) and POST /transcribe
 // (requests at a time, answers in order, retries, rejections). On their own, against a recording
 // fake host: the chunk link (chunker, ordered queue, text merge), WsChunkSender, RestChunkSender.
@@ -33,7 +33,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-describe('a server of the original design, through the session', () => {
+describe('an original-protocol server, through the session', () => {
   it('after the ready timeout sends WAV chunks cut at pauses; each transcription is the next chunk\'s final', async () => {
     const { session, events, captions, states } = makeSession({ readyTimeoutMs: 2000, chunker: SMALL_CHUNKS });
     session.start();
@@ -42,7 +42,7 @@ describe('a server of the original design, through the session', () => {
     expect(srv.last.frames).toHaveLength(0);
     await tick(2000);
     expect(states()).toEqual(['connecting', 'live']);
-    expect(events.find((e) => e.type === 'ready')).toMatchObject({ legacy: true });
+    expect(events.find((e) => e.type === 'ready')).toMatchObject({ original: true });
     // One WAV file (RIFF header) holding speech and the start of the pause.
     expect(srv.last.wavs).toHaveLength(1);
     expect(srv.last.wavs[0].samples).toBeGreaterThanOrEqual(3 * 1600);
@@ -57,7 +57,7 @@ describe('a server of the original design, through the session', () => {
       ['final', 'first chunk ends here', 'en'],
       ['final', 'and the second', undefined],
     ]);
-    expect(session.mode).toBe('legacy');
+    expect(session.mode).toBe('original');
     // No keepalives for a server that never said it understands them.
     await tick(25_000);
     expect(srv.last.texts.map((t) => (t as { type: string }).type)).toEqual(['init']);
@@ -82,7 +82,7 @@ describe('a server of the original design, through the session', () => {
     expect(srv.last.texts.map((t) => (t as { type: string }).type)).toEqual(['init']);
   });
 
-  it('re-sends unanswered chunks after the legacy socket drops', async () => {
+  it('re-sends unanswered chunks after the original-protocol socket drops', async () => {
     const { session, captions } = makeSession({ chunker: SMALL_CHUNKS });
     srv.onText = (socket, msg) => {
       if (msg.type === 'init') socket.send(JSON.stringify({ type: 'connection', status: 'connected' }));
@@ -112,13 +112,13 @@ describe('a server of the original design, through the session', () => {
     expect(events).toContainEqual({ type: 'server-error', code: 'engine_error', message: 'model crashed' });
   });
 
-  it('a server that only answers garbage is taken for the original design, then dropped as dead when chunks go unanswered', async () => {
+  it('a server that only answers garbage is taken for the original protocol, then dropped as dead when chunks go unanswered', async () => {
     const { session, states } = makeSession({ readyTimeoutMs: 1000, chunkTimeoutMs: 5000, chunker: SMALL_CHUNKS });
     srv.onText = (socket) => socket.send('garbage');
     session.start();
     await tick(1100);
     expect(session.state).toBe('live');
-    expect(session.mode).toBe('legacy');
+    expect(session.mode).toBe('original');
     for (const v of [LOUD, LOUD, LOUD, 0, 0]) session.sendAudio(frame(v));
     await tick(5100);
     expect(states()).toContain('reconnecting');
@@ -191,7 +191,7 @@ describe('ChunkLink', () => {
     const sender = recordingSender();
     let seq = 0;
     for (let i = 0; i < 4; i++) host.log.push(pcm(5000));
-    const link = new ChunkLink('legacy', host, sender, 7, () => seq++, chunker);
+    const link = new ChunkLink('original', host, sender, 7, () => seq++, chunker);
     link.start();
     expect(link.chunks.map((c) => [c.start, c.end])).toEqual([
       [0, 3200],
@@ -229,10 +229,10 @@ describe('ChunkLink', () => {
     expect(host.drained).toHaveBeenCalled();
   });
 
-  it('how far behind: unanswered chunks, or all unconfirmed audio while a legacy link has no connection', () => {
+  it('how far behind: unanswered chunks, or all unconfirmed audio while an original-protocol link has no connection', () => {
     const { host } = fakeHost();
     for (let i = 0; i < 3; i++) host.log.push(pcm(5000));
-    const link = new ChunkLink('legacy', host, recordingSender(), 1, () => 0, chunker);
+    const link = new ChunkLink('original', host, recordingSender(), 1, () => 0, chunker);
     link.start();
     expect(link.behind(0, true)).toBe(3200);
     expect(link.behind(0, false)).toBe(4800);
@@ -246,7 +246,7 @@ describe('WsChunkSender', () => {
     const a = fakeSocket();
     const onDead = vi.fn();
     const sender = new WsChunkSender(a.socket, host.log, 1000, onDead);
-    const link = new ChunkLink('legacy', host, sender, 1, () => 0, chunker);
+    const link = new ChunkLink('original', host, sender, 1, () => 0, chunker);
     link.start();
     expect(a.binary).toHaveLength(2);
     expect(new TextDecoder().decode(a.binary[0].slice(0, 4))).toBe('RIFF');

@@ -1,7 +1,7 @@
 // The server socket (src/offscreen/session/server-socket.ts). Through the session against a mock
 // WebSocket server: keepalives, dead connections, garbage from the server. On its own against a
 // fake WebSocket: the connect timeout, keepalives, a bad first message, a server silent after
-// open, and telling our server from one of the original design.
+// open, and telling our server from one of the original protocol.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StreamSessionOptions } from '../../../../../src/offscreen/stream-session.ts';
 import { ServerSocket, type ServerSocketHandlers } from '../../../../../src/offscreen/session/server-socket.ts';
@@ -115,7 +115,7 @@ describe('ServerSocket', () => {
   }
   const timeouts = { connectTimeoutMs: 500, keepaliveMs: 100, pongTimeoutMs: 50, readyTimeoutMs: 10_000 };
   const handlers = () =>
-    ({ onOpen: vi.fn(), onReady: vi.fn(), onOriginalDesign: vi.fn(), onMessage: vi.fn(), onBadFirstMessage: vi.fn(), onClose: vi.fn(), onDead: vi.fn() }) satisfies ServerSocketHandlers;
+    ({ onOpen: vi.fn(), onReady: vi.fn(), onOriginalProtocol: vi.fn(), onMessage: vi.fn(), onBadFirstMessage: vi.fn(), onClose: vi.fn(), onDead: vi.fn() }) satisfies ServerSocketHandlers;
 
   it('a socket that never opens is dead after the connect timeout', async () => {
     const h = handlers();
@@ -150,9 +150,9 @@ describe('ServerSocket', () => {
     const ws = FakeWs.last;
     ws.open();
     await vi.advanceTimersByTimeAsync(199);
-    expect(h.onOriginalDesign).not.toHaveBeenCalled();
+    expect(h.onOriginalProtocol).not.toHaveBeenCalled();
     await vi.advanceTimersByTimeAsync(1);
-    expect(h.onOriginalDesign).toHaveBeenCalledOnce();
+    expect(h.onOriginalProtocol).toHaveBeenCalledOnce();
     s.drop();
     ws.onclose!({ code: 1006, reason: '' });
     s.sendJson({ type: 'stop' });
@@ -160,7 +160,7 @@ describe('ServerSocket', () => {
     expect(ws.sent).toEqual([]);
   });
 
-  it('tells our server (`ready`, remembered for the next socket) from one of the original design (`connection`, a first `transcription`)', async () => {
+  it('tells our server (`ready`, remembered for the next socket) from one of the original protocol (`connection`, a first `transcription`)', async () => {
     const kind = { speaksProtocol2: false };
     const ours = handlers();
     new ServerSocket(FakeWs as unknown as WebSocketConstructor, 'ws://x/ws', ours, { ...timeouts, readyTimeoutMs: 200 }, kind);
@@ -168,29 +168,29 @@ describe('ServerSocket', () => {
     FakeWs.last.onmessage!({ data: JSON.stringify({ type: 'ready', sessionId: 's', protocol: 2, engine: 'e', model: 'm', sampleRate: 16000 }) });
     await vi.advanceTimersByTimeAsync(300);
     expect(ours.onReady).toHaveBeenCalledOnce();
-    expect(ours.onOriginalDesign).not.toHaveBeenCalled();
+    expect(ours.onOriginalProtocol).not.toHaveBeenCalled();
     expect(kind.speaksProtocol2).toBe(true);
-    // The next socket to a server known to be ours does not take its silence for the original design.
+    // The next socket to a server known to be ours does not take its silence for the original protocol.
     const again = handlers();
     new ServerSocket(FakeWs as unknown as WebSocketConstructor, 'ws://x/ws', again, { ...timeouts, readyTimeoutMs: 200 }, kind);
     FakeWs.last.open();
     await vi.advanceTimersByTimeAsync(300);
-    expect(again.onOriginalDesign).not.toHaveBeenCalled();
-    // A first transcription tells the original design and is passed on; later ones are only passed on.
+    expect(again.onOriginalProtocol).not.toHaveBeenCalled();
+    // A first transcription tells the original protocol and is passed on; later ones are only passed on.
     const transcribing = handlers();
     new ServerSocket(FakeWs as unknown as WebSocketConstructor, 'ws://x/ws', transcribing, timeouts);
     FakeWs.last.open();
     const text = JSON.stringify({ type: 'transcription', text: 'hi', success: true });
     FakeWs.last.onmessage!({ data: text });
     FakeWs.last.onmessage!({ data: text });
-    expect(transcribing.onOriginalDesign).toHaveBeenCalledOnce();
+    expect(transcribing.onOriginalProtocol).toHaveBeenCalledOnce();
     expect(transcribing.onMessage).toHaveBeenCalledTimes(2);
-    // `connection` (on connect, or after init): the original design, nothing to pass on.
+    // `connection` (on connect, or after init): the original protocol, nothing to pass on.
     const greeting = handlers();
     new ServerSocket(FakeWs as unknown as WebSocketConstructor, 'ws://x/ws', greeting, timeouts);
     FakeWs.last.open();
     FakeWs.last.onmessage!({ data: JSON.stringify({ type: 'connection', status: 'connected' }) });
-    expect(greeting.onOriginalDesign).toHaveBeenCalledOnce();
+    expect(greeting.onOriginalProtocol).toHaveBeenCalledOnce();
     expect(greeting.onMessage).not.toHaveBeenCalled();
   });
 });

@@ -81,7 +81,7 @@ describe('the state machine', () => {
     };
     session.start();
     await tick();
-    expect(session.mode).toBe('legacy');
+    expect(session.mode).toBe('original');
     let stopped = false;
     void session.stop().then(() => (stopped = true));
     await tick();

@@ -55,7 +55,7 @@ describe('the streaming link through the session', () => {
     expect(srv.last.frames.map((f) => f[0])).toEqual([1, 2, 3]);
     expect(srv.last.frames[0]).toHaveLength(1600);
     expect(states()).toEqual(['connecting', 'live']);
-    expect(events.find((e) => e.type === 'ready')).toEqual({ type: 'ready', legacy: false, engine: 'sphinx', model: 'en-us', encoding: 'pcm_s16le' });
+    expect(events.find((e) => e.type === 'ready')).toEqual({ type: 'ready', original: false, engine: 'sphinx', model: 'en-us', encoding: 'pcm_s16le' });
     expect(session.bufferedSeconds).toBe(0); // nothing waits to be sent
     // Sent, but kept until a final confirms it (a server that dies would need it again).
     expect(session.unconfirmedSeconds).toBeCloseTo(0.3);
