@@ -11,7 +11,7 @@ import { CaptureClock } from './capture-clock.ts';
 import { OpusPacketEncoder, opusSupported } from './audio/opus-encoder.ts';
 // Vite bundles the worklet as its own module file and gives us its URL for addModule().
 import processorUrl from './audio/capture-processor.ts?worker&url';
-import { StreamSession, type StreamEvent, type StreamState, type WireEncoderFactory } from './stream-session.ts';
+import { StreamSession, type StreamEvent, type StreamState, type WireEncoderFactory } from './session/index.ts';
 import { getTabAudioStream } from './tab-capture.ts';
 import type { CaptionTranslator } from '../translation/caption-translator.ts';
 import { createTabTranslator, wantsServerPush } from '../translation/tab-translator.ts';

@@ -2,7 +2,7 @@
 // and records what went over the wire (the URL of each connection, every `ready` with its
 // node, busy errors), so a test can tell which node served it and whether it moved.
 import WebSocket from 'ws';
-import { StreamSession, type StreamEvent, type WebSocketConstructor } from '../../src/offscreen/stream-session.ts';
+import { StreamSession, type StreamEvent, type WebSocketConstructor } from '../../src/offscreen/session/index.ts';
 import { parseServerMessage, type ReadyMessage } from '../../protocol/index.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -4,7 +4,7 @@
 // word: compared with the same client on a clean connection.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { StreamSession, type StreamEvent, type WebSocketConstructor } from '../../src/offscreen/stream-session.ts';
+import { StreamSession, type StreamEvent, type WebSocketConstructor } from '../../src/offscreen/session/index.ts';
 import { alignWords, deletionRuns, repeatedNgrams } from '../helpers/align.ts';
 import { joinWithSilence, realClips } from '../helpers/fixtures.ts';
 import { startServer, type RunningServer } from '../helpers/server-process.ts';

@@ -2,7 +2,7 @@
 // against a FakeServer with fake timers.
 import { WebSocket as MockWebSocket } from 'mock-socket';
 import { vi } from 'vitest';
-import { StreamSession, type StreamEvent, type StreamSessionOptions, type WebSocketConstructor } from '../../../src/offscreen/stream-session.ts';
+import { StreamSession, type StreamEvent, type StreamSessionOptions, type WebSocketConstructor } from '../../../src/offscreen/session/index.ts';
 
 /** One 100 ms frame of 16 kHz PCM16, every sample `n` (tests tell frames apart by it). */
 export const frame = (n: number) => new Int16Array(1600).fill(n).buffer;

@@ -4,7 +4,7 @@
 // (requests at a time, answers in order, retries, rejections). On their own, against a recording
 // fake host: the chunk link (chunker, ordered queue, text merge), WsChunkSender, RestChunkSender.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { StreamSessionOptions } from '../../../../../src/offscreen/stream-session.ts';
+import type { StreamSessionOptions } from '../../../../../src/offscreen/session/index.ts';
 import { ChunkLink } from '../../../../../src/offscreen/session/chunk-link.ts';
 import type { ChunkQueue, ChunkSender } from '../../../../../src/offscreen/session/link.ts';
 import { RestChunkSender } from '../../../../../src/offscreen/session/rest-chunk-sender.ts';

@@ -3,7 +3,7 @@
 // fake WebSocket: the connect timeout, keepalives, a bad first message, a server silent after
 // open, and telling our server from one of the original protocol.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { StreamSessionOptions } from '../../../../../src/offscreen/stream-session.ts';
+import type { StreamSessionOptions } from '../../../../../src/offscreen/session/index.ts';
 import { ServerSocket, type ServerSocketHandlers } from '../../../../../src/offscreen/session/server-socket.ts';
 import type { WebSocketConstructor } from '../../../../../src/offscreen/session/types.ts';
 import { FakeServer } from '../../../helpers/fake-ws-server.ts';

@@ -4,7 +4,7 @@
 // the buffer, how far behind), every close code, the choice of link (back from REST to the
 // WebSocket), and the reconnect policy on its own.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { StreamSessionOptions } from '../../../../../src/offscreen/stream-session.ts';
+import type { StreamSessionOptions } from '../../../../../src/offscreen/session/index.ts';
 import { ReconnectPolicy } from '../../../../../src/offscreen/session/reconnect-policy.ts';
 import { fakeFetch } from '../../../helpers/fake-rest.ts';
 import { FakeServer } from '../../../helpers/fake-ws-server.ts';

@@ -4,7 +4,7 @@
 // the engine's lag), and the link on its own against a recording fake host.
 import { Server, WebSocket as MockWebSocket } from 'mock-socket';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { StreamSession, type StreamEvent, type StreamSessionOptions, type WebSocketConstructor } from '../../../../../src/offscreen/stream-session.ts';
+import { StreamSession, type StreamEvent, type StreamSessionOptions, type WebSocketConstructor } from '../../../../../src/offscreen/session/index.ts';
 import { StreamingLink } from '../../../../../src/offscreen/session/streaming-link.ts';
 import { FakeServer } from '../../../helpers/fake-ws-server.ts';
 import { fakeHost, fakeSocket, pcm, RATE, ready } from '../../../helpers/session-parts.ts';

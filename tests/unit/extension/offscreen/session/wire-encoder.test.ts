@@ -4,7 +4,7 @@
 // waits for the encoder's last packets, and a server or browser without Opus falls back to PCM16
 // without losing audio.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { WireEncoder, WireEncoderFactory } from '../../../../../src/offscreen/stream-session.ts';
+import type { WireEncoder, WireEncoderFactory } from '../../../../../src/offscreen/session/index.ts';
 import { FakeServer } from '../../../helpers/fake-ws-server.ts';
 import { frame, makeSession, tick } from '../../../helpers/stream-session-harness.ts';
 
