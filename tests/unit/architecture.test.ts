@@ -1,5 +1,6 @@
 // The rules of the code's shape (docs/architecture.md): no import cycles, the server and the
 // extension share only protocol/ and dsp/, and no source file over 400 lines. madge reads the real imports.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import madge from 'madge';
@@ -147,6 +148,25 @@ describe('architecture rules', () => {
         .map(({ at, line }) => `${at}: ${line.trim()}`),
     );
     expect(offenders).toEqual([]);
+  });
+
+  it('docs/architecture.md and the README layout name only files and folders that exist', () => {
+    const tracked = execFileSync('git', ['ls-files'], { cwd: repoRoot, encoding: 'utf8' }).split('\n').filter(Boolean);
+    const dirs = new Set(tracked.flatMap((f) => f.split('/').slice(0, -1).map((_, i, parts) => `${parts.slice(0, i + 1).join('/')}/`)));
+    /** A name exists when some file (or folder) path ends with it, at a path-segment boundary. */
+    const exists = (name: string) =>
+      name.endsWith('/')
+        ? [...dirs].some((d) => d === name || d.endsWith(`/${name}`))
+        : tracked.some((f) => f === name || f.endsWith(`/${name}`));
+    const architecture = fs.readFileSync(path.join(repoRoot, 'docs/architecture.md'), 'utf8');
+    const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const layout = readme.slice(readme.indexOf('## Layout'), readme.indexOf('\n## ', readme.indexOf('## Layout') + 3));
+    const names = [
+      ...[...architecture.matchAll(/`([\w.-]+(?:\/[\w.-]+)*\/?)`/g)].map((m) => m[1]!),
+      ...[...layout.matchAll(/(?:^|\s)([\w.-]+(?:\/[\w.-]*)+)(?=[\s,]|$)/gm)].map((m) => m[1]!),
+    ].filter((n) => /\.(ts|tsx|md)$/.test(n) || n.endsWith('/'));
+    expect(names.length).toBeGreaterThan(40);
+    expect([...new Set(names)].filter((n) => !exists(n))).toEqual([]);
   });
 
   it(`has no source file over ${MAX_LINES} lines, beyond the listed exceptions`, () => {
