@@ -17,7 +17,7 @@ import { ResumeRegistry } from './session/resume-registry.ts';
 import { EngineOpener } from './session/open-engine.ts';
 import { registerTranscribeRoute } from './rest-transcribe.ts';
 import { metrics } from './metrics.ts';
-import { ConnectionGuard, fatal, limitMessageSize, selectProtocol, tokenHeaderRefused, tokenMatches } from './security/guard.ts';
+import { ConnectionGuard, bearerToken, fatal, limitMessageSize, selectProtocol, tokenHeaderRefused, tokenMatches } from './security/guard.ts';
 import { hostAllowed, originAllowed, serverHostNames } from './security/access.ts';
 import type { Release } from './security/address-slots.ts';
 import { createHttpServer } from './security/tls.ts';
@@ -130,7 +130,7 @@ export function createTranscriptionServer(
     });
     app.get('/metrics', async (req, reply) => {
       // With a token configured, metrics need it too (Authorization: Bearer <token>).
-      const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      const bearer = bearerToken(req.headers);
       if (security.token !== undefined && !tokenMatches(security.token, bearer)) return reply.code(401).send({ error: 'unauthorized' });
       return reply.header('content-type', metrics.contentType).send(await metrics.text());
     });

@@ -3,7 +3,7 @@
 // whole file and joins the finals, so both ways of asking give the same text.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
-import { WIRE_SAMPLE_RATE, isLanguageTag } from '../protocol/index.ts';
+import { FIELD_LIMITS, SUPPORTED_SAMPLE_RATES, WIRE_SAMPLE_RATE, isLanguageTag } from '../protocol/index.ts';
 import { parseWav } from '../protocol/wav.ts';
 import { resampleTo16k } from './audio/resample.ts';
 import type { PipelineConfig, SecurityConfig } from './config.ts';
@@ -11,7 +11,7 @@ import { clip, type Logger } from './log.ts';
 import { TranscriptionPipeline } from './pipeline.ts';
 import type { AddressSlots } from './security/address-slots.ts';
 import type { EngineOpener } from './session/open-engine.ts';
-import { tokenMatches } from './security/guard.ts';
+import { bearerToken, tokenMatches } from './security/guard.ts';
 
 /** Largest request body; a 60 s 48 kHz stereo WAV is 11 MiB, so such files must be smaller. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -92,7 +92,7 @@ const tooBig = () => new HttpError(413, `request body is above the ${MAX_BODY_BY
 
 function authorize(req: FastifyRequest, security: SecurityConfig): void {
   if (security.token === undefined) return;
-  const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+  const bearer = bearerToken(req.headers);
   if (!tokenMatches(security.token, bearer)) throw new HttpError(401, 'unauthorized: send Authorization: Bearer <token>');
 }
 
@@ -136,9 +136,14 @@ async function parseForm(req: FastifyRequest): Promise<{ file: Buffer; language:
     throw new HttpError(400, 'malformed multipart/form-data body');
   }
   if (file === null) {
-    throw new HttpError(400, fileAsText ? 'no "file" field with a file: send the WAV file as form field "file"' : 'no "file" field with a file: send the WAV file as form field "file"');
+    throw new HttpError(
+      400,
+      fileAsText
+        ? '"file" came as a text field, not a file: send the WAV file as form field "file" with a file name'
+        : 'no "file" field with a file: send the WAV file as form field "file"',
+    );
   }
-  if (!isLanguageTag(language) || language.length > 35) {
+  if (!isLanguageTag(language) || language.length > FIELD_LIMITS.sourceLanguage) {
     throw new HttpError(400, 'field "language" must be "auto" or a language code such as "en"');
   }
   return { file, language };
@@ -155,8 +160,9 @@ async function transcribe(
   } catch (err) {
     throw new HttpError(400, `"file" is not a 16-bit PCM WAV file: ${(err as Error).message}`);
   }
-  if (wav.sampleRate < 8000 || wav.sampleRate > 48000) {
-    throw new HttpError(400, `WAV sample rate ${wav.sampleRate} Hz is not supported; use 8000 to 48000 Hz`);
+  const { min, max } = SUPPORTED_SAMPLE_RATES;
+  if (wav.sampleRate < min || wav.sampleRate > max) {
+    throw new HttpError(400, `WAV sample rate ${wav.sampleRate} Hz is not supported; use ${min} to ${max} Hz`);
   }
   const duration = wav.samples.length / wav.channels / wav.sampleRate;
   if (duration > MAX_SECONDS) {

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { EngineUnavailableError, type Engine, type EngineInfo, type Hypothesis, type Recognizer, type RecognizerOptions } from './engine.ts';
+import { baseLanguage } from '../../protocol/languages.ts';
 import { DEFAULT_DECODER_OPTIONS, DEFAULT_MODEL_DIR } from './sphinx-ffi.ts';
 import type { SphinxReply, SphinxRequest, SphinxWorkerData } from './sphinx-worker.ts';
 
@@ -210,7 +211,7 @@ export async function createSphinxEngine(opts: SphinxEngineOptions = {}): Promis
     info,
     async createRecognizer({ language }: RecognizerOptions): Promise<Recognizer> {
       if (closed) throw new Error('sphinx engine is closed');
-      if (language !== 'auto' && !/^en(-|$)/i.test(language)) {
+      if (language !== 'auto' && baseLanguage(language) !== 'en') {
         throw new Error(`sphinx only transcribes English (en); "${language}" was requested`);
       }
       // Least open recognizers first; ties go to the lower index.

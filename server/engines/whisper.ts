@@ -198,7 +198,7 @@ export class WhisperEngineImpl implements WhisperEngine {
   resolveLanguage(requested: string): string {
     const req = (requested || 'auto').trim().toLowerCase();
     if (!this.parts.header.multilingual) {
-      if (req === 'auto' || req === 'en' || req.startsWith('en-')) return 'en';
+      if (req === 'auto' || baseLanguage(req) === 'en') return 'en';
       throw new UnsupportedLanguageError(`model ${this.info.model} is English-only; it cannot transcribe "${requested}"`);
     }
     if (req === 'auto') return 'auto';

@@ -22,6 +22,11 @@ export function tokenMatches(expected: string, given: unknown): boolean {
   return timingSafeEqual(a, b);
 }
 
+/** The token of an `Authorization: Bearer <token>` header (HTTP routes: /metrics, /transcribe, /translate). */
+export function bearerToken(headers: http.IncomingHttpHeaders): string | undefined {
+  return /^Bearer (.+)$/.exec(headers.authorization ?? '')?.[1];
+}
+
 /** The `token.<value>` subprotocols a client offered (Sec-WebSocket-Protocol). */
 export function offeredTokens(req: http.IncomingMessage): string[] {
   const header = req.headers['sec-websocket-protocol'];

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SecurityConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { tokenMatches } from '../security/guard.ts';
+import { bearerToken, tokenMatches } from '../security/guard.ts';
 import { TranslationError } from './backend.ts';
 import type { TranslationService } from './service.ts';
 
@@ -32,7 +32,7 @@ export async function registerTranslateRoutes(app: FastifyInstance, security: Se
 
   async function handle(req: FastifyRequest, reply: FastifyReply, path: '/translate' | '/languages'): Promise<unknown> {
     if (security.token !== undefined) {
-      const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      const bearer = bearerToken(req.headers);
       if (!tokenMatches(security.token, bearer)) return reply.code(401).send({ error: 'this server needs its token: send Authorization: Bearer <token>' });
     }
     if (!service) {

@@ -52,7 +52,7 @@ export class TabSessionManager {
       if (isActive(this.deps.store.get(tabId))) await this.stopNow(tabId);
       const startedAt = this.deps.now();
       // The state goes to the tab's content script and storage.session: never with the token in it.
-      await this.commit({ tabId, phase: 'starting', settings: { ...settings, serverToken: '' }, startedAt });
+      await this.commit({ tabId, phase: 'starting', sourceLanguage: settings.sourceLanguage, startedAt });
       if (this.deps.transcripts) {
         const page = (await this.deps.tabInfo?.(tabId).catch(() => ({}))) ?? {};
         await this.deps.transcripts.begin(tabId, startedAt, page);

@@ -1,3 +1,4 @@
+// The options page's entry: localizes the document and renders the settings.
 import { render } from 'preact';
 import { localizeDocument, t } from '../shared/i18n.ts';
 import { OptionsApp } from './OptionsApp.tsx';

@@ -1,3 +1,4 @@
+// The popup's status block: the tab session's phase, transport mode, language, engine, translation and how far behind live it is.
 import { displayLanguageName, t } from '../shared/i18n.ts';
 import { languageName } from '../shared/languages.ts';
 import type { CaptionUpdate } from '../shared/messages.ts';
@@ -25,7 +26,7 @@ export function StatusPanel({ state, lastCaption }: Props) {
         <dl class="details">
           {language && (
             <>
-              <dt>{state.settings.sourceLanguage === 'auto' ? t('detectedLanguage') : t('language')}</dt>
+              <dt>{state.sourceLanguage === 'auto' ? t('detectedLanguage') : t('language')}</dt>
               <dd id="detected-language" data-language={state.language}>
                 {language}
               </dd>

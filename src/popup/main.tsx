@@ -1,3 +1,4 @@
+// The popup page's entry: localizes the document and renders the App.
 import { render } from 'preact';
 import { localizeDocument } from '../shared/i18n.ts';
 import { App } from './App.tsx';

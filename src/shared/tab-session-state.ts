@@ -26,7 +26,9 @@ export function modeLabel(mode: TransportMode): string {
 export interface TabSessionState {
   tabId: number;
   phase: TabSessionPhase;
-  settings: CaptionSettings;
+  /** The language the user asked for ('auto': detect): all of the settings a tab session keeps
+   *  (the rest, with the token, stays in the settings storage and the offscreen document). */
+  sourceLanguage: string;
   /** Epoch ms when the user pressed Start. */
   startedAt: number;
   /** Reconnect attempt number while `reconnecting` (1-based). */

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { StreamSession, type StreamEvent, type WebSocketConstructor } from '../../src/offscreen/session/index.ts';
-import { RestError, transcribeWav } from '../../src/offscreen/rest-transcribe.ts';
+import { RestError, transcribeWav } from '../../src/offscreen/session/rest-transcribe.ts';
 import { encodeWav, realClips } from '../helpers/fixtures.ts';
 import { startServer, type RunningServer } from '../helpers/server-process.ts';
 

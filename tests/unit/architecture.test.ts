@@ -169,6 +169,13 @@ describe('architecture rules', () => {
     expect([...new Set(names)].filter((n) => !exists(n))).toEqual([]);
   });
 
+  it('every source file opens with its role (a comment on the first line)', () => {
+    const files = ['src', 'server', 'protocol', 'dsp'].flatMap((d) => sourceFiles(path.join(repoRoot, d))).filter((f) => !f.endsWith('.d.ts'));
+    expect(files.length).toBeGreaterThan(100);
+    const silent = files.filter((f) => !/^\s*(\/\/|\/\*)/.test(fs.readFileSync(f, 'utf8')));
+    expect(silent.map((f) => path.relative(repoRoot, f))).toEqual([]);
+  });
+
   it(`has no source file over ${MAX_LINES} lines, beyond the listed exceptions`, () => {
     const long = SOURCE_DIRS.flatMap((d) => sourceFiles(path.join(repoRoot, d)))
       .map((f) => ({ file: path.relative(repoRoot, f), lines: fs.readFileSync(f, 'utf8').split('\n').length - 1 }))

@@ -4,8 +4,8 @@
 
 import { WIRE_SAMPLE_RATE as RATE, type ServerMessage } from '../../../protocol/index.ts';
 import type { TransportMode } from '../../shared/tab-session-state.ts';
-import { PauseChunker, type ChunkCut, type PauseChunkerOptions } from '../pause-chunker.ts';
-import { mergeChunkText } from '../text-merge.ts';
+import { PauseChunker, type ChunkCut, type PauseChunkerOptions } from './pause-chunker.ts';
+import { mergeChunkText } from './text-merge.ts';
 import type { Chunk, ChunkQueue, ChunkSender, Link, LinkHost } from './link.ts';
 import { RestChunkSender, type RestOptions } from './rest-chunk-sender.ts';
 import type { ServerSocket } from './server-socket.ts';

@@ -3,7 +3,7 @@
 
 import type { ServerMessage } from '../../../protocol/index.ts';
 import type { TransportMode } from '../../shared/tab-session-state.ts';
-import type { AudioLog } from '../audio-log.ts';
+import type { AudioLog } from './audio-log.ts';
 import type { StateExtra, StreamEvent, StreamState } from './types.ts';
 
 /** What a link reports to the core: acknowledged samples, captions, and loss (retry or not). */

@@ -3,8 +3,8 @@
 // for REST instead of the WebSocket.
 
 import type { ErrorMessage } from '../../../protocol/index.ts';
-import { backoffDelay } from '../backoff.ts';
-import { retryHintFor, type RetryHint } from '../cluster-hints.ts';
+import { backoffDelay } from './backoff.ts';
+import { retryHintFor, type RetryHint } from './cluster-hints.ts';
 import type { ResolvedOptions } from './types.ts';
 import { plainServerError } from './wording.ts';
 

@@ -4,12 +4,12 @@
 
 import { WIRE_SAMPLE_RATE as RATE } from '../../../protocol/index.ts';
 import type { TransportMode } from '../../shared/tab-session-state.ts';
-import { AudioLog } from '../audio-log.ts';
+import { AudioLog } from './audio-log.ts';
 import type { StateExtra, StreamEvent, StreamState } from './types.ts';
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-export abstract class SessionReporter {
+export abstract class StreamSessionReporter {
   state: StreamState = 'idle';
   mode: TransportMode = 'streaming';
   /** Every captured sample, until the server confirms it. */

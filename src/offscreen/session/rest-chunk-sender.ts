@@ -2,9 +2,9 @@
 // requests at a time, answers in any order, a failed request retried with backoff.
 
 import { WIRE_SAMPLE_RATE as RATE } from '../../../protocol/index.ts';
-import type { AudioLog } from '../audio-log.ts';
-import { backoffDelay } from '../backoff.ts';
-import { RestError, transcribeWav } from '../rest-transcribe.ts';
+import type { AudioLog } from './audio-log.ts';
+import { backoffDelay } from './backoff.ts';
+import { RestError, transcribeWav } from './rest-transcribe.ts';
 import { encodeWav } from '../../../protocol/wav.ts';
 import type { Chunk, ChunkQueue, ChunkSender, LinkHost } from './link.ts';
 import type { ResolvedOptions } from './types.ts';

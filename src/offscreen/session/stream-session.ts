@@ -13,19 +13,19 @@
 
 import { CloseCode, WIRE_SAMPLE_RATE as RATE } from '../../../protocol/index.ts';
 import type { AudioEncoding, ErrorMessage, ReadyMessage, ServerMessage } from '../../../protocol/index.ts';
-import { withRoutingHint } from '../cluster-hints.ts';
-import { httpAnswers } from '../rest-transcribe.ts';
+import { withRoutingHint } from './cluster-hints.ts';
+import { httpAnswers } from './rest-transcribe.ts';
 import { ChunkLink, type CaptionIds } from './chunk-link.ts';
 import type { Link, LinkHost } from './link.ts';
 import { ReconnectPolicy } from './reconnect-policy.ts';
-import { SessionReporter } from './reporter.ts';
+import { StreamSessionReporter } from './reporter.ts';
 import { ServerSocket, type ServerKind } from './server-socket.ts';
 import { StreamingLink } from './streaming-link.ts';
 import { resolveOptions, type ResolvedOptions, type StreamSessionOptions } from './types.ts';
 import { plainClose, plainServerError, WORDS } from './wording.ts';
 import { WsProbe } from './ws-probe.ts';
 
-export class StreamSession extends SessionReporter implements LinkHost {
+export class StreamSession extends StreamSessionReporter implements LinkHost {
   private readonly opts: ResolvedOptions;
   private socket: ServerSocket | null = null;
   /** The current socket may take audio. */

@@ -4,8 +4,8 @@
 import type { AudioEncoding } from '../../../protocol/index.ts';
 import type { CaptionUpdate } from '../../shared/messages.ts';
 import type { TransportMode } from '../../shared/tab-session-state.ts';
-import { DEFAULT_BACKOFF, type BackoffOptions } from '../backoff.ts';
-import { DEFAULT_CHUNKER, type PauseChunkerOptions } from '../pause-chunker.ts';
+import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
+import { DEFAULT_CHUNKER, type PauseChunkerOptions } from './pause-chunker.ts';
 import type { WireEncoderFactory } from './wire-encoder.ts';
 
 export type StreamState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'stopping' | 'stopped' | 'error';

@@ -3,7 +3,7 @@
 // means a dead connection.
 
 import { WIRE_SAMPLE_RATE as RATE } from '../../../protocol/index.ts';
-import type { AudioLog } from '../audio-log.ts';
+import type { AudioLog } from './audio-log.ts';
 import { encodeWav } from '../../../protocol/wav.ts';
 import type { ChunkQueue, ChunkSender } from './link.ts';
 import type { ServerSocket } from './server-socket.ts';

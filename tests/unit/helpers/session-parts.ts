@@ -2,7 +2,7 @@
 // LinkHost, an open ServerSocket stand-in, and a protocol-2 `ready`.
 import { vi } from 'vitest';
 import type { ReadyMessage } from '../../../protocol/index.ts';
-import { AudioLog } from '../../../src/offscreen/audio-log.ts';
+import { AudioLog } from '../../../src/offscreen/session/audio-log.ts';
 import type { LinkHost } from '../../../src/offscreen/session/link.ts';
 import type { ServerSocket } from '../../../src/offscreen/session/server-socket.ts';
 import type { StreamEvent, StreamState } from '../../../src/offscreen/session/types.ts';

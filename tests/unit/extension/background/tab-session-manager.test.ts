@@ -77,7 +77,9 @@ describe('TabSessionManager', () => {
     t.deps.serverToken = async () => 'from-local';
     await t.manager.start(7, { ...DEFAULT_SETTINGS, serverToken: 'from-the-message' });
     expect(t.toOffscreen[0]).toMatchObject({ type: 'start', settings: { serverToken: 'from-local' } });
-    expect(t.store.get(7)?.settings.serverToken).toBe('');
+    // The tab session keeps the language only: no server URL, engine or token in storage.session.
+    expect(Object.keys(t.store.get(7)!)).not.toContain('settings');
+    expect(t.store.get(7)?.sourceLanguage).toBe(DEFAULT_SETTINGS.sourceLanguage);
     expect(JSON.stringify(t.storage.data)).not.toMatch(/from-/);
     expect(JSON.stringify(t.toTab)).not.toMatch(/from-/);
   });
@@ -149,7 +151,7 @@ describe('TabSessionManager', () => {
     await t.manager.onTabSessionUpdate(6, { phase: 'live' });
     await t.manager.start(6, { ...DEFAULT_SETTINGS, sourceLanguage: 'de' });
     expect(t.toOffscreen.map((m) => m.type)).toEqual(['start', 'stop', 'start']);
-    expect(t.store.get(6)?.settings.sourceLanguage).toBe('de');
+    expect(t.store.get(6)?.sourceLanguage).toBe('de');
   });
 
   it('serializes Start and Stop on one tab', async () => {
@@ -166,7 +168,7 @@ describe('TabSessionManager', () => {
   });
 
   it('after a worker restart, sessions the offscreen document no longer runs are marked stopped', async () => {
-    const live: TabSessionState = { tabId: 9, phase: 'live', settings: DEFAULT_SETTINGS, startedAt: 1 };
+    const live: TabSessionState = { tabId: 9, phase: 'live', sourceLanguage: DEFAULT_SETTINGS.sourceLanguage, startedAt: 1 };
     const t = setup({ storage: memoryStorage({ 'tab:9': live, unrelated: 1 }) });
     await t.manager.reconcile();
     expect(t.store.get(9)?.phase).toBe('stopped');

@@ -1,7 +1,7 @@
 // What a cluster of servers behind a load balancer tells a stream session (docs/scaling.md):
 // the node holding its session (`ready.node`, sent back as `?node=` so a reconnect reaches
 // it) and how soon to come back when every node is full or this one is draining.
-import type { ErrorMessage } from '../../protocol/index.ts';
+import type { ErrorMessage } from '../../../protocol/index.ts';
 
 /** The server URL with `node=<id>` in its query (replacing any), or unchanged without a node. */
 export function withRoutingHint(url: string, node: string | undefined): string {

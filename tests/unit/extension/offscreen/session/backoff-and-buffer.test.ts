@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../../../src/offscreen/backoff.ts';
-import { AudioLog } from '../../../../src/offscreen/audio-log.ts';
-import { PauseChunker } from '../../../../src/offscreen/pause-chunker.ts';
-import { mergeChunkText } from '../../../../src/offscreen/text-merge.ts';
-import { encodeWav } from '../../../../protocol/wav.ts';
+import { backoffDelay } from '../../../../../src/offscreen/session/backoff.ts';
+import { AudioLog } from '../../../../../src/offscreen/session/audio-log.ts';
+import { PauseChunker } from '../../../../../src/offscreen/session/pause-chunker.ts';
+import { mergeChunkText } from '../../../../../src/offscreen/session/text-merge.ts';
+import { encodeWav } from '../../../../../protocol/wav.ts';
 
 describe('backoffDelay', () => {
   const opts = { baseMs: 500, maxMs: 8000, factor: 2 };

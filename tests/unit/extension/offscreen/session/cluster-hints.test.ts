@@ -1,8 +1,8 @@
 // The client's side of the multi-node setup (issue 17): the ?node= routing hint in the reconnect
 // URL, retry decisions from busy/shutting_down hints, and the parser keeping both hints.
 import { describe, expect, it } from 'vitest';
-import { retryHintFor, withRoutingHint } from '../../../../src/offscreen/cluster-hints.ts';
-import { parseServerMessage } from '../../../../protocol/index.ts';
+import { retryHintFor, withRoutingHint } from '../../../../../src/offscreen/session/cluster-hints.ts';
+import { parseServerMessage } from '../../../../../protocol/index.ts';
 
 describe('client: routing hint and retry hints', () => {
   it('puts ?node= in the reconnect URL, replacing an old one, keeping other parameters', () => {
