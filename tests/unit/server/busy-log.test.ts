@@ -5,8 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { parseConfig, type ServerConfig } from '../../../server/config.ts';
-import { EngineRegistry } from '../../../server/engine-registry.ts';
-import type { Engine } from '../../../server/engines/engine.ts';
+import { enginesThatNeverRecognize } from '../helpers/fake-engines.ts';
 import { createTranscriptionServer, type TranscriptionServer } from '../../../server/http-server.ts';
 import type { Logger } from '../../../server/log.ts';
 
@@ -55,15 +54,7 @@ describe('busy log line', () => {
     const warnings: string[] = [];
     const log: Logger = { info() {}, warn: (m) => warnings.push(m), error() {} };
     const config = parseConfig(['--port', '0', '--max-sessions', '1'], {}) as ServerConfig;
-    const engine: Engine = {
-      info: { name: 'sphinx', model: 'fake', languages: ['en'] } as Engine['info'],
-      createRecognizer: async () => {
-        throw new Error('not used');
-      },
-      close: async () => {},
-    };
-    const engines = new EngineRegistry('sphinx');
-    engines.add(engine);
+    const engines = enginesThatNeverRecognize();
     server = createTranscriptionServer({ listen: config.listen, security: config.security, session: config.session, pipeline: config.pipeline }, engines, log);
     const address = await server.listen();
     await startUpload(address);

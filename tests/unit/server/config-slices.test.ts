@@ -15,8 +15,7 @@ import {
   type ServerSessionConfig,
 } from '../../../server/config.ts';
 import { loadEngines } from '../../../server/engine-loader.ts';
-import { EngineRegistry } from '../../../server/engine-registry.ts';
-import type { Engine } from '../../../server/engines/engine.ts';
+import { enginesThatNeverRecognize } from '../helpers/fake-engines.ts';
 import { createTranscriptionServer, type TranscriptionServer } from '../../../server/http-server.ts';
 import { silentLogger } from '../../../server/log.ts';
 import type { PipelineOptions } from '../../../server/pipeline.ts';
@@ -117,15 +116,7 @@ describe('each component takes only its slice', () => {
         },
       });
     const frontDoor = only({ listen: only(c.listen, 'listen'), security: only(c.security, 'security'), session: only(c.session, 'session'), pipeline: only(c.pipeline, 'pipeline') }, 'front door');
-    const engine: Engine = {
-      info: { name: 'sphinx', model: 'fake', languages: ['en'] } as Engine['info'],
-      createRecognizer: async () => {
-        throw new Error('not used');
-      },
-      close: async () => {},
-    };
-    const engines = new EngineRegistry('sphinx');
-    engines.add(engine);
+    const engines = enginesThatNeverRecognize();
     server = createTranscriptionServer(frontDoor, engines, silentLogger);
     const address = await server.listen();
     const res = await fetch(`http://127.0.0.1:${address.port}/health`);

@@ -10,28 +10,15 @@ import type { ChunkQueue, ChunkSender } from '../../../../../src/offscreen/sessi
 import { RestChunkSender } from '../../../../../src/offscreen/session/rest-chunk-sender.ts';
 import { WsChunkSender } from '../../../../../src/offscreen/session/ws-chunk-sender.ts';
 import { fakeFetch } from '../../../helpers/fake-rest.ts';
-import { FakeServer } from '../../../helpers/fake-ws-server.ts';
 import { fakeHost, fakeSocket, pcm, RATE } from '../../../helpers/session-parts.ts';
-import { frame, makeSession as makeHarness, tick } from '../../../helpers/stream-session-harness.ts';
+import { frame, LOUD, makeSession as makeHarness, READY, SMALL_CHUNKS, tick, withFakeServer, startOnRest as startOnRestAt } from '../../../helpers/stream-session-harness.ts';
 
 const URL_ = 'ws://127.0.0.1:7994/ws';
 const HTTP_ = 'http://127.0.0.1:7994';
-const LOUD = 8000;
-/** Small chunks so tests stay short: a pause of 100 ms after 250 ms of audio ends a chunk. */
-const SMALL_CHUNKS = { minSeconds: 0.25, maxSeconds: 2, pauseMs: 100, quietRms: 0.01, sampleRate: 16000 };
-const READY = { type: 'ready', sessionId: 's1', protocol: 2, engine: 'sphinx', model: 'en-us', sampleRate: 16000 };
 
 const makeSession = (over: Partial<StreamSessionOptions> = {}) => makeHarness(URL_, over);
 
-let srv: FakeServer;
-beforeEach(() => {
-  vi.useFakeTimers();
-  srv = new FakeServer(URL_);
-});
-afterEach(() => {
-  srv.stop();
-  vi.useRealTimers();
-});
+const srv = withFakeServer(URL_);
 
 describe('an original-protocol server, through the session', () => {
   it('after the ready timeout sends WAV chunks cut at pauses; each transcription is the next chunk\'s final', async () => {
@@ -39,18 +26,18 @@ describe('an original-protocol server, through the session', () => {
     session.start();
     for (const v of [LOUD, LOUD, LOUD, 0, 0]) session.sendAudio(frame(v));
     await tick(100);
-    expect(srv.last.frames).toHaveLength(0);
+    expect(srv().last.frames).toHaveLength(0);
     await tick(2000);
     expect(states()).toEqual(['connecting', 'live']);
     expect(events.find((e) => e.type === 'ready')).toMatchObject({ original: true });
     // One WAV file (RIFF header) holding speech and the start of the pause.
-    expect(srv.last.wavs).toHaveLength(1);
-    expect(srv.last.wavs[0].samples).toBeGreaterThanOrEqual(3 * 1600);
+    expect(srv().last.wavs).toHaveLength(1);
+    expect(srv().last.wavs[0].samples).toBeGreaterThanOrEqual(3 * 1600);
     for (const v of [LOUD, LOUD, LOUD, 0, 0]) session.sendAudio(frame(v));
     await tick();
-    expect(srv.last.wavs).toHaveLength(2);
-    srv.send({ type: 'transcription', text: ' first chunk ends here', language: 'en', success: true });
-    srv.send({ type: 'transcription', text: 'ends here and the second', success: true });
+    expect(srv().last.wavs).toHaveLength(2);
+    srv().send({ type: 'transcription', text: ' first chunk ends here', language: 'en', success: true });
+    srv().send({ type: 'transcription', text: 'ends here and the second', success: true });
     await tick();
     // Trimmed, and the words repeated across the cut are shown once.
     expect(captions().map((c) => [c.kind, c.text, c.language])).toEqual([
@@ -60,12 +47,12 @@ describe('an original-protocol server, through the session', () => {
     expect(session.mode).toBe('original');
     // No keepalives for a server that never said it understands them.
     await tick(25_000);
-    expect(srv.last.texts.map((t) => (t as { type: string }).type)).toEqual(['init']);
+    expect(srv().last.texts.map((t) => (t as { type: string }).type)).toEqual(['init']);
   });
 
   it('goes live at once on connection/initialized; stop sends the rest as a last chunk and waits for its answer', async () => {
     const { session, states, captions } = makeSession({ chunker: SMALL_CHUNKS });
-    srv.onText = (socket, msg) => {
+    srv().onText = (socket, msg) => {
       if (msg.type === 'init') socket.send(JSON.stringify({ type: 'connection', status: 'initialized', success: true }));
     };
     session.start();
@@ -74,29 +61,29 @@ describe('an original-protocol server, through the session', () => {
     session.sendAudio(frame(LOUD));
     const stopped = session.stop();
     await tick();
-    expect(srv.last.wavs).toHaveLength(1);
-    srv.send({ type: 'transcription', text: 'last words', success: true });
+    expect(srv().last.wavs).toHaveLength(1);
+    srv().send({ type: 'transcription', text: 'last words', success: true });
     await stopped;
     expect(states()).toEqual(['connecting', 'live', 'stopping', 'stopped']);
     expect(captions().map((c) => c.text)).toEqual(['last words']);
-    expect(srv.last.texts.map((t) => (t as { type: string }).type)).toEqual(['init']);
+    expect(srv().last.texts.map((t) => (t as { type: string }).type)).toEqual(['init']);
   });
 
   it('re-sends unanswered chunks after the original-protocol socket drops', async () => {
     const { session, captions } = makeSession({ chunker: SMALL_CHUNKS });
-    srv.onText = (socket, msg) => {
+    srv().onText = (socket, msg) => {
       if (msg.type === 'init') socket.send(JSON.stringify({ type: 'connection', status: 'connected' }));
     };
     session.start();
     await tick();
     for (const v of [LOUD, LOUD, LOUD, 0, 0]) session.sendAudio(frame(v));
     await tick();
-    expect(srv.last.wavs).toHaveLength(1);
-    srv.last.socket.close({ code: 1006, reason: '', wasClean: false });
+    expect(srv().last.wavs).toHaveLength(1);
+    srv().last.socket.close({ code: 1006, reason: '', wasClean: false });
     await tick(1000);
-    expect(srv.connections).toHaveLength(2);
-    expect(srv.last.wavs).toHaveLength(1);
-    srv.send({ type: 'transcription', text: 'not lost', success: true });
+    expect(srv().connections).toHaveLength(2);
+    expect(srv().last.wavs).toHaveLength(1);
+    srv().send({ type: 'transcription', text: 'not lost', success: true });
     await tick();
     expect(captions().map((c) => c.text)).toEqual(['not lost']);
     expect(session.bufferedSeconds).toBeLessThan(0.2);
@@ -106,15 +93,15 @@ describe('an original-protocol server, through the session', () => {
     const { session, events } = makeSession();
     session.start();
     await tick();
-    srv.send(READY);
-    srv.send({ type: 'transcription', text: 'model crashed', success: false });
+    srv().send(READY);
+    srv().send({ type: 'transcription', text: 'model crashed', success: false });
     await tick();
     expect(events).toContainEqual({ type: 'server-error', code: 'engine_error', message: 'model crashed' });
   });
 
   it('a server that only answers garbage is taken for the original protocol, then dropped as dead when chunks go unanswered', async () => {
     const { session, states } = makeSession({ readyTimeoutMs: 1000, chunkTimeoutMs: 5000, chunker: SMALL_CHUNKS });
-    srv.onText = (socket) => socket.send('garbage');
+    srv().onText = (socket) => socket.send('garbage');
     session.start();
     await tick(1100);
     expect(session.state).toBe('live');
@@ -126,13 +113,8 @@ describe('an original-protocol server, through the session', () => {
 });
 
 describe('POST /transcribe, through the session', () => {
-  async function startOnRest(f: ReturnType<typeof fakeFetch>, over: Partial<StreamSessionOptions> = {}) {
-    srv.stop(); // no WebSocket endpoint at this address, but HTTP answers
-    const s = makeSession({ sourceLanguage: 'en', fetchImpl: f.impl, chunker: SMALL_CHUNKS, ...over });
-    s.session.start();
-    await tick(2000);
-    return s;
-  }
+  /** No WebSocket endpoint at this address, but HTTP answers. */
+  const startOnRest = (f: ReturnType<typeof fakeFetch>, over: Partial<StreamSessionOptions> = {}) => startOnRestAt(srv(), URL_, f, over);
 
   it('switches to POST /transcribe when the WebSocket fails but HTTP answers; at most 2 in flight; answers shown in order', async () => {
     const f = fakeFetch(HTTP_);

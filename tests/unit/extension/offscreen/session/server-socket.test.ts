@@ -6,38 +6,26 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StreamSessionOptions } from '../../../../../src/offscreen/session/index.ts';
 import { ServerSocket, type ServerSocketHandlers } from '../../../../../src/offscreen/session/server-socket.ts';
 import type { WebSocketConstructor } from '../../../../../src/offscreen/session/types.ts';
-import { FakeServer } from '../../../helpers/fake-ws-server.ts';
-import { makeSession as makeHarness, tick } from '../../../helpers/stream-session-harness.ts';
+import { makeSession as makeHarness, READY, RESUMABLE, tick, withFakeServer } from '../../../helpers/stream-session-harness.ts';
 
 const URL_ = 'ws://127.0.0.1:7992/ws';
-const READY = { type: 'ready', sessionId: 's1', protocol: 2, engine: 'sphinx', model: 'en-us', sampleRate: 16000 };
-/** A `ready` that offers a resume. */
-const RESUMABLE = { ...READY, resumeToken: 'tok1' };
 
 const makeSession = (over: Partial<StreamSessionOptions> = {}) => makeHarness(URL_, over);
 
-let srv: FakeServer;
-beforeEach(() => {
-  vi.useFakeTimers();
-  srv = new FakeServer(URL_);
-});
-afterEach(() => {
-  srv.stop();
-  vi.useRealTimers();
-});
+const srv = withFakeServer(URL_);
 
 describe('through the session', () => {
   it('sends keepalive every interval and reconnects when the server stops answering', async () => {
     const { session, states } = makeSession({ keepaliveMs: 10_000 });
     let answer = true;
-    srv.onText = (socket, msg) => {
+    srv().onText = (socket, msg) => {
       if (msg.type === 'keepalive' && answer) socket.send(JSON.stringify({ type: 'pong' }));
     };
     session.start();
     await tick();
-    srv.send(READY);
+    srv().send(READY);
     await tick(30_100);
-    const keepalives = srv.last.texts.filter((t) => (t as { type: string }).type === 'keepalive');
+    const keepalives = srv().last.texts.filter((t) => (t as { type: string }).type === 'keepalive');
     expect(keepalives.length).toBe(3);
     expect(session.state).toBe('live');
     answer = false;
@@ -47,7 +35,7 @@ describe('through the session', () => {
 
   it('detects a dead connection when a keepalive gets no answer within the pong timeout', async () => {
     const { session, events } = makeSession({ keepaliveMs: 5000, pongTimeoutMs: 3000 });
-    srv.onText = (socket, msg) => {
+    srv().onText = (socket, msg) => {
       if (msg.type === 'init') socket.send(JSON.stringify(RESUMABLE));
     };
     session.start();
@@ -61,20 +49,20 @@ describe('through the session', () => {
 
   it('keeps a quiet but answering connection open (pong resets the dead-connection timer)', async () => {
     const { session } = makeSession({ keepaliveMs: 5000, pongTimeoutMs: 3000 });
-    srv.onText = (socket, msg) => {
+    srv().onText = (socket, msg) => {
       if (msg.type === 'init') socket.send(JSON.stringify(RESUMABLE));
       if (msg.type === 'keepalive') socket.send(JSON.stringify({ type: 'pong' }));
     };
     session.start();
     await tick(60_000);
     expect(session.state).toBe('live');
-    expect(srv.connections).toHaveLength(1);
-    expect(srv.last.texts.filter((t) => (t as { type: string }).type === 'keepalive').length).toBeGreaterThanOrEqual(11);
+    expect(srv().connections).toHaveLength(1);
+    expect(srv().last.texts.filter((t) => (t as { type: string }).type === 'keepalive').length).toBeGreaterThanOrEqual(11);
   });
 
   it('garbage from the server: a notice, no crash, and the session stays usable', async () => {
     const { session, events } = makeSession();
-    srv.onText = (socket, msg) => {
+    srv().onText = (socket, msg) => {
       if (msg.type !== 'init') return;
       socket.send('\u0000not json at all');
       socket.send('{"type":"final","segmentId":"x"}');

@@ -8,40 +8,26 @@ import type { StreamSessionOptions } from '../../../../../src/offscreen/session/
 import { ReconnectPolicy } from '../../../../../src/offscreen/session/reconnect-policy.ts';
 import { fakeFetch } from '../../../helpers/fake-rest.ts';
 import { FakeServer } from '../../../helpers/fake-ws-server.ts';
-import { frame, makeSession as makeHarness, tick } from '../../../helpers/stream-session-harness.ts';
+import { frame, LOUD, makeSession as makeHarness, READY, RESUMABLE, SMALL_CHUNKS, tick, withFakeServer, startOnRest as startOnRestAt } from '../../../helpers/stream-session-harness.ts';
 
 const URL_ = 'ws://127.0.0.1:7993/ws';
 const HTTP_ = 'http://127.0.0.1:7993';
-const LOUD = 8000;
-/** Small chunks so tests stay short: a pause of 100 ms after 250 ms of audio ends a chunk. */
-const SMALL_CHUNKS = { minSeconds: 0.25, maxSeconds: 2, pauseMs: 100, quietRms: 0.01, sampleRate: 16000 };
 /** fetch for a host where nothing listens at all. */
 const unreachableFetch = (() => Promise.reject(new TypeError('Failed to fetch'))) as unknown as typeof fetch;
-const READY = { type: 'ready', sessionId: 's1', protocol: 2, engine: 'sphinx', model: 'en-us', sampleRate: 16000 };
-/** A `ready` that offers a resume. */
-const RESUMABLE = { ...READY, resumeToken: 'tok1' };
 
 const makeSession = (over: Partial<StreamSessionOptions> = {}) => makeHarness(URL_, over);
 
-let srv: FakeServer;
-beforeEach(() => {
-  vi.useFakeTimers();
-  srv = new FakeServer(URL_);
-});
-afterEach(() => {
-  srv.stop();
-  vi.useRealTimers();
-});
+const srv = withFakeServer(URL_);
 
 describe('the state machine', () => {
   it('reports non-fatal errors and stays live; ignores junk', async () => {
     const { session, events, states } = makeSession();
     session.start();
     await tick();
-    srv.send(READY);
-    srv.send({ type: 'error', code: 'engine_error', message: 'decoder hiccup', fatal: false, success: false });
-    srv.last.socket.send('not json');
-    srv.send({ type: 'mystery' });
+    srv().send(READY);
+    srv().send({ type: 'error', code: 'engine_error', message: 'decoder hiccup', fatal: false, success: false });
+    srv().last.socket.send('not json');
+    srv().send({ type: 'mystery' });
     await tick();
     expect(events).toContainEqual({ type: 'server-error', code: 'engine_error', message: 'decoder hiccup' });
     expect(states()).toEqual(['connecting', 'live']);
@@ -52,10 +38,10 @@ describe('the state machine', () => {
     const { session, events } = makeSession();
     session.start();
     await tick();
-    srv.send({ type: 'error', code: 'unknown_engine', message: 'no engine "whisper"', fatal: true, success: false });
+    srv().send({ type: 'error', code: 'unknown_engine', message: 'no engine "whisper"', fatal: true, success: false });
     await tick(60_000);
     expect(session.state).toBe('error');
-    expect(srv.connections).toHaveLength(1);
+    expect(srv().connections).toHaveLength(1);
     const last = events.filter((e) => e.type === 'state').pop();
     expect(last).toMatchObject({ state: 'error', reason: expect.stringContaining('engine') });
   });
@@ -64,7 +50,7 @@ describe('the state machine', () => {
     const { session, states } = makeSession({ stopTimeoutMs: 3000 });
     session.start();
     await tick();
-    srv.send(READY);
+    srv().send(READY);
     await tick();
     const stopped = session.stop();
     await tick(2900);
@@ -76,7 +62,7 @@ describe('the state machine', () => {
 
   it('stop in a chunk mode with nothing left to answer ends at once', async () => {
     const { session, states } = makeSession({ chunker: SMALL_CHUNKS });
-    srv.onText = (socket, msg) => {
+    srv().onText = (socket, msg) => {
       if (msg.type === 'init') socket.send(JSON.stringify({ type: 'connection', status: 'initialized', success: true }));
     };
     session.start();
@@ -93,14 +79,14 @@ describe('the state machine', () => {
 describe('reconnects, losing nothing', () => {
   it('buffers audio through an outage and resends it, in order, after the new ready', async () => {
     const { session, events, states, captions } = makeSession();
-    srv.onText = (socket, msg) => {
+    srv().onText = (socket, msg) => {
       if (msg.type === 'init') socket.send(JSON.stringify(READY));
     };
     session.start();
     await tick();
     session.sendAudio(frame(1));
     await tick();
-    srv.last.socket.close({ code: 1001, reason: 'restart', wasClean: true });
+    srv().last.socket.close({ code: 1001, reason: 'restart', wasClean: true });
     await tick(10);
     expect(session.state).toBe('reconnecting');
     const reconnecting = events.find((e) => e.type === 'state' && e.state === 'reconnecting');
@@ -109,19 +95,19 @@ describe('reconnects, losing nothing', () => {
     session.sendAudio(frame(2));
     session.sendAudio(frame(3));
     await tick(420);
-    expect(srv.connections).toHaveLength(2);
-    expect(srv.connections[1].texts[0]).toMatchObject({ type: 'init', protocol: 2 });
+    expect(srv().connections).toHaveLength(2);
+    expect(srv().connections[1].texts[0]).toMatchObject({ type: 'init', protocol: 2 });
     // No resume token, so a fresh session: it gets everything no final confirmed, frame 1 too.
-    expect(srv.connections[1].frames.map((f) => f[0])).toEqual([1, 2, 3]);
+    expect(srv().connections[1].frames.map((f) => f[0])).toEqual([1, 2, 3]);
     expect(states()).toEqual(['connecting', 'live', 'reconnecting', 'live']);
     // Segment numbers restart on the new connection; caption ids stay unique.
-    srv.send({ type: 'final', segmentId: 0, text: 'again', start: 0, end: 1, language: 'en' });
+    srv().send({ type: 'final', segmentId: 0, text: 'again', start: 0, end: 1, language: 'en' });
     await tick();
     expect(captions()[0].id).toBe('2:0');
   });
 
   it('backs off exponentially and fails fast when the server was never reached', async () => {
-    srv.stop();
+    srv().stop();
     const { session, events } = makeSession({ maxInitialAttempts: 3, fetchImpl: unreachableFetch });
     session.start();
     await tick(60_000);
@@ -134,12 +120,12 @@ describe('reconnects, losing nothing', () => {
 
   it('keeps retrying a server that was live, with no attempt cap and delays capped by maxMs', async () => {
     const { session, events } = makeSession({ backoff: { baseMs: 1000, maxMs: 4000, factor: 2 }, fetchImpl: unreachableFetch });
-    srv.onText = (socket, msg) => {
+    srv().onText = (socket, msg) => {
       if (msg.type === 'init') socket.send(JSON.stringify(READY));
     };
     session.start();
     await tick();
-    srv.stop();
+    srv().stop();
     await tick(120_000);
     const delays = (events.filter((e) => e.type === 'state' && e.state === 'reconnecting') as { retryInMs: number }[]).map((r) => r.retryInMs);
     expect(delays.slice(0, 6)).toEqual([750, 1500, 3000, 3000, 3000, 3000]);
@@ -151,15 +137,15 @@ describe('reconnects, losing nothing', () => {
     const { session, states } = makeSession();
     session.start();
     await tick();
-    srv.send({ type: 'error', code: 'busy', message: 'too many sessions', fatal: true, success: false });
+    srv().send({ type: 'error', code: 'busy', message: 'too many sessions', fatal: true, success: false });
     await tick(1);
     expect(states()).toEqual(['connecting', 'reconnecting']);
     await tick(400);
-    expect(srv.connections).toHaveLength(2);
+    expect(srv().connections).toHaveLength(2);
   });
 
   it('drops the oldest audio when the outage outlasts the buffer, and says so', async () => {
-    srv.stop();
+    srv().stop();
     const { session, events } = makeSession({ maxBufferSeconds: 0.3 });
     session.start();
     for (let i = 0; i < 5; i++) session.sendAudio(frame(i));
@@ -170,7 +156,7 @@ describe('reconnects, losing nothing', () => {
   });
 
   it('stop while reconnecting ends at once', async () => {
-    srv.stop();
+    srv().stop();
     const { session, states } = makeSession({ fetchImpl: unreachableFetch });
     session.start();
     await tick(10);
@@ -181,13 +167,13 @@ describe('reconnects, losing nothing', () => {
 
   it('reports how far behind live it is and how much an overlong outage dropped', async () => {
     const { session, lastStatus } = makeSession({ maxBufferSeconds: 1 });
-    srv.onText = (socket, msg) => {
+    srv().onText = (socket, msg) => {
       if (msg.type === 'init') socket.send(JSON.stringify(RESUMABLE));
     };
     session.start();
     await tick();
-    srv.last.socket.close({ code: 1006, reason: '', wasClean: false });
-    srv.stop();
+    srv().last.socket.close({ code: 1006, reason: '', wasClean: false });
+    srv().stop();
     for (let i = 0; i < 15; i++) session.sendAudio(frame(i));
     await tick(1000);
     expect(lastStatus()).toEqual({ type: 'status', mode: 'streaming', behindSeconds: 1, droppedSeconds: 0.5, engineBehindSeconds: 0 });
@@ -209,33 +195,28 @@ describe('close codes: no crash, no stuck state, a clear reason', () => {
   for (const [code, reason, outcome] of cases) {
     it(`close ${code} while live → ${outcome}`, async () => {
       const { session, events } = makeSession();
-      srv.onText = (socket, msg) => {
+      srv().onText = (socket, msg) => {
         if (msg.type === 'init') socket.send(JSON.stringify(RESUMABLE));
       };
       session.start();
       await tick();
       session.sendAudio(frame(1));
-      srv.last.socket.close({ code, reason: code === 1008 ? 'unauthorized' : '', wasClean: true });
+      srv().last.socket.close({ code, reason: code === 1008 ? 'unauthorized' : '', wasClean: true });
       await tick(5);
       expect(session.state).toBe(outcome);
       expect(events.filter((e) => e.type === 'state').at(-1)).toMatchObject({ reason: expect.stringMatching(reason) });
       if (outcome === 'reconnecting') {
         await tick(1000);
         expect(session.state).toBe('live'); // and the audio is still there for the new session
-        expect(srv.last.frames.map((f) => f[0])).toEqual([1]);
+        expect(srv().last.frames.map((f) => f[0])).toEqual([1]);
       }
     });
   }
 });
 
 describe('choice of link', () => {
-  async function startOnRest(f: ReturnType<typeof fakeFetch>, over: Partial<StreamSessionOptions> = {}) {
-    srv.stop(); // no WebSocket endpoint at this address, but HTTP answers
-    const s = makeSession({ sourceLanguage: 'en', fetchImpl: f.impl, chunker: SMALL_CHUNKS, ...over });
-    s.session.start();
-    await tick(2000);
-    return s;
-  }
+  /** No WebSocket endpoint at this address, but HTTP answers. */
+  const startOnRest = (f: ReturnType<typeof fakeFetch>, over: Partial<StreamSessionOptions> = {}) => startOnRestAt(srv(), URL_, f, over);
 
   it('goes back to the WebSocket once it works again, from the first unconfirmed sample', async () => {
     const f = fakeFetch(HTTP_);
@@ -247,19 +228,19 @@ describe('choice of link', () => {
     for (const v of [LOUD, LOUD, LOUD, 0, 0]) session.sendAudio(frame(v));
     await tick();
     expect(f.posts).toHaveLength(2); // in flight when the WebSocket comes back
-    srv = new FakeServer(URL_);
-    srv.onText = (socket, msg) => {
+    srv(new FakeServer(URL_));
+    srv().onText = (socket, msg) => {
       if (msg.type === 'init') socket.send(JSON.stringify(RESUMABLE));
     };
     await tick(10_000);
     expect(session.mode).toBe('streaming');
     expect(session.state).toBe('live');
     // The audio after the REST answer goes over the socket; the abandoned request's answer is ignored.
-    const sent = srv.last.frames.reduce((n, fr) => n + fr.length, 0);
+    const sent = srv().last.frames.reduce((n, fr) => n + fr.length, 0);
     expect(sent).toBe(10 * 1600 - f.posts[0].samples); // all captured audio but the answered chunk
     expect(sent).toBeGreaterThan(f.posts[1].samples);
     f.answer(f.posts[1], 'late rest answer');
-    srv.send({ type: 'final', segmentId: 0, text: 'by websocket', start: 0, end: sent / 16000 });
+    srv().send({ type: 'final', segmentId: 0, text: 'by websocket', start: 0, end: sent / 16000 });
     await tick();
     expect(captions().map((c) => c.text)).toEqual(['by rest', 'by websocket']);
   });

@@ -6,26 +6,14 @@ import { Server, WebSocket as MockWebSocket } from 'mock-socket';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StreamSession, type StreamEvent, type StreamSessionOptions, type WebSocketConstructor } from '../../../../../src/offscreen/session/index.ts';
 import { StreamingLink } from '../../../../../src/offscreen/session/streaming-link.ts';
-import { FakeServer } from '../../../helpers/fake-ws-server.ts';
 import { fakeHost, fakeSocket, pcm, RATE, ready } from '../../../helpers/session-parts.ts';
-import { frame, makeSession as makeHarness, tick } from '../../../helpers/stream-session-harness.ts';
+import { frame, makeSession as makeHarness, READY, RESUMABLE, tick, withFakeServer } from '../../../helpers/stream-session-harness.ts';
 
 const URL_ = 'ws://127.0.0.1:7996/ws';
-const READY = { type: 'ready', sessionId: 's1', protocol: 2, engine: 'sphinx', model: 'en-us', sampleRate: 16000 };
-/** A `ready` that offers a resume. */
-const RESUMABLE = { ...READY, resumeToken: 'tok1' };
 
 const makeSession = (over: Partial<StreamSessionOptions> = {}) => makeHarness(URL_, over);
 
-let srv: FakeServer;
-beforeEach(() => {
-  vi.useFakeTimers();
-  srv = new FakeServer(URL_);
-});
-afterEach(() => {
-  srv.stop();
-  vi.useRealTimers();
-});
+const srv = withFakeServer(URL_);
 
 describe('the streaming link through the session', () => {
   it('sends init first, buffers frames until ready, then flushes them in order', async () => {
@@ -33,9 +21,9 @@ describe('the streaming link through the session', () => {
     session.start();
     session.sendAudio(frame(1)); // captured while the socket is still opening
     await tick();
-    expect(srv.connections).toHaveLength(1);
-    expect(srv.last.received[0]).toBe('text');
-    expect(srv.last.texts[0]).toEqual({
+    expect(srv().connections).toHaveLength(1);
+    expect(srv().last.received[0]).toBe('text');
+    expect(srv().last.texts[0]).toEqual({
       type: 'init',
       sourceLanguage: 'auto',
       targetLanguage: '',
@@ -45,21 +33,21 @@ describe('the streaming link through the session', () => {
     });
     session.sendAudio(frame(2)); // open, but no `ready` yet: still buffered
     await tick();
-    expect(srv.last.frames).toHaveLength(0);
+    expect(srv().last.frames).toHaveLength(0);
     expect(session.bufferedSeconds).toBeCloseTo(0.2);
 
-    srv.send(READY);
+    srv().send(READY);
     await tick();
     session.sendAudio(frame(3));
     await tick();
-    expect(srv.last.frames.map((f) => f[0])).toEqual([1, 2, 3]);
-    expect(srv.last.frames[0]).toHaveLength(1600);
+    expect(srv().last.frames.map((f) => f[0])).toEqual([1, 2, 3]);
+    expect(srv().last.frames[0]).toHaveLength(1600);
     expect(states()).toEqual(['connecting', 'live']);
     expect(events.find((e) => e.type === 'ready')).toEqual({ type: 'ready', original: false, engine: 'sphinx', model: 'en-us', encoding: 'pcm_s16le' });
     expect(session.bufferedSeconds).toBe(0); // nothing waits to be sent
     // Sent, but kept until a final confirms it (a server that dies would need it again).
     expect(session.unconfirmedSeconds).toBeCloseTo(0.3);
-    srv.send({ type: 'final', segmentId: 0, text: 'x', start: 0, end: 0.3 });
+    srv().send({ type: 'final', segmentId: 0, text: 'x', start: 0, end: 0.3 });
     await tick();
     expect(session.unconfirmedSeconds).toBe(0);
   });
@@ -68,10 +56,10 @@ describe('the streaming link through the session', () => {
     const { session, captions } = makeSession();
     session.start();
     await tick();
-    srv.send(READY);
-    srv.send({ type: 'partial', segmentId: 0, text: 'hello', start: 0.1, end: 0.6 });
-    srv.send({ type: 'partial', segmentId: 0, text: 'hello wor', start: 0.1, end: 1.1 });
-    srv.send({ type: 'final', segmentId: 0, text: 'hello world', start: 0.1, end: 1.3, language: 'en' });
+    srv().send(READY);
+    srv().send({ type: 'partial', segmentId: 0, text: 'hello', start: 0.1, end: 0.6 });
+    srv().send({ type: 'partial', segmentId: 0, text: 'hello wor', start: 0.1, end: 1.1 });
+    srv().send({ type: 'final', segmentId: 0, text: 'hello world', start: 0.1, end: 1.3, language: 'en' });
     await tick();
     expect(captions()).toEqual([
       { kind: 'partial', id: '1:0', segmentId: 0, text: 'hello', start: 0.1, end: 0.6 },
@@ -82,7 +70,7 @@ describe('the streaming link through the session', () => {
 
   it('stop sends stop, delivers the last finals, and ends on done', async () => {
     const { session, states, captions } = makeSession();
-    srv.onText = (socket, msg) => {
+    srv().onText = (socket, msg) => {
       if (msg.type === 'stop') {
         socket.send(JSON.stringify({ type: 'final', segmentId: 3, text: 'last words', start: 5, end: 6, language: 'en' }));
         socket.send(JSON.stringify({ type: 'done' }));
@@ -90,31 +78,31 @@ describe('the streaming link through the session', () => {
     };
     session.start();
     await tick();
-    srv.send(READY);
+    srv().send(READY);
     await tick();
     const stopped = session.stop();
     expect(session.state).toBe('stopping');
     await tick();
     await stopped;
-    expect(srv.last.texts.map((t) => (t as { type: string }).type)).toEqual(['init', 'stop']);
+    expect(srv().last.texts.map((t) => (t as { type: string }).type)).toEqual(['init', 'stop']);
     expect(captions().map((c) => c.text)).toEqual(['last words']);
     expect(states()).toEqual(['connecting', 'live', 'stopping', 'stopped']);
     session.sendAudio(frame(9)); // ignored once stopped
     await tick();
-    expect(srv.last.frames).toHaveLength(0);
+    expect(srv().last.frames).toHaveLength(0);
   });
 
   it("passes on the server engine's lag (`behind` on partials and finals) in its status", async () => {
     const { session, lastStatus } = makeSession();
-    srv.onText = (socket, msg) => {
+    srv().onText = (socket, msg) => {
       if (msg.type === 'init') socket.send(JSON.stringify(RESUMABLE));
     };
     session.start();
     await tick();
-    srv.send({ type: 'partial', segmentId: 0, text: 'a', start: 0, end: 1, behind: 3.26 });
+    srv().send({ type: 'partial', segmentId: 0, text: 'a', start: 0, end: 1, behind: 3.26 });
     await tick(1000);
     expect(lastStatus()).toMatchObject({ type: 'status', engineBehindSeconds: 3.3 });
-    srv.send({ type: 'final', segmentId: 0, text: 'a b', start: 0, end: 2, language: 'en', behind: 0 });
+    srv().send({ type: 'final', segmentId: 0, text: 'a b', start: 0, end: 2, language: 'en', behind: 0 });
     await tick(1000);
     expect(lastStatus()).toMatchObject({ type: 'status', engineBehindSeconds: 0 });
   });
@@ -123,7 +111,7 @@ describe('the streaming link through the session', () => {
 describe('resuming a dropped connection', () => {
   it('resumes with the token, re-sends from the sample the server reports, and ignores re-delivered finals', async () => {
     const { session, captions, states } = makeSession();
-    srv.onText = (socket, msg) => {
+    srv().onText = (socket, msg) => {
       if (msg.type !== 'init') return;
       if (!msg.resume) socket.send(JSON.stringify(RESUMABLE));
       else socket.send(JSON.stringify({ ...RESUMABLE, resumed: true, receivedSamples: 3200 }));
@@ -132,23 +120,23 @@ describe('resuming a dropped connection', () => {
     await tick();
     for (const n of [1, 2, 3]) session.sendAudio(frame(n));
     await tick();
-    srv.send({ type: 'final', segmentId: 0, text: 'one', start: 0, end: 0.1 });
-    srv.send({ type: 'partial', segmentId: 1, text: 'tw', start: 0.1, end: 0.3 });
+    srv().send({ type: 'final', segmentId: 0, text: 'one', start: 0, end: 0.1 });
+    srv().send({ type: 'partial', segmentId: 1, text: 'tw', start: 0.1, end: 0.3 });
     await tick();
-    srv.last.socket.close({ code: 1006, reason: '', wasClean: false });
+    srv().last.socket.close({ code: 1006, reason: '', wasClean: false });
     await tick();
     session.sendAudio(frame(4)); // captured during the outage
     await tick(1000);
-    expect(srv.connections).toHaveLength(2);
-    expect(srv.last.texts[0]).toMatchObject({
+    expect(srv().connections).toHaveLength(2);
+    expect(srv().last.texts[0]).toMatchObject({
       type: 'init',
       protocol: 2,
       resume: { sessionId: 's1', token: 'tok1', audioOffset: 4800, lastSegmentId: 0 },
     });
     // The server had 3200 samples (frames 1 and 2): frame 3 went missing in transit, then 4.
-    expect(srv.last.frames.map((f) => f[0])).toEqual([3, 4]);
-    srv.send({ type: 'final', segmentId: 0, text: 'one', start: 0, end: 0.1 }); // re-delivered
-    srv.send({ type: 'final', segmentId: 1, text: 'two', start: 0.1, end: 0.35 });
+    expect(srv().last.frames.map((f) => f[0])).toEqual([3, 4]);
+    srv().send({ type: 'final', segmentId: 0, text: 'one', start: 0, end: 0.1 }); // re-delivered
+    srv().send({ type: 'final', segmentId: 1, text: 'two', start: 0.1, end: 0.35 });
     await tick();
     expect(captions().filter((c) => c.kind === 'final').map((c) => [c.id, c.text])).toEqual([
       ['1:0', 'one'],
@@ -160,7 +148,7 @@ describe('resuming a dropped connection', () => {
   it('after a server restart (resume_failed) starts a new session fed from the end of the last final', async () => {
     const { session, captions, of } = makeSession();
     let sessions = 0;
-    srv.onText = (socket, msg) => {
+    srv().onText = (socket, msg) => {
       if (msg.type !== 'init') return;
       sessions++;
       if (msg.resume) socket.send(JSON.stringify({ type: 'error', code: 'resume_failed', message: 'unknown session', fatal: false, success: false }));
@@ -170,14 +158,14 @@ describe('resuming a dropped connection', () => {
     await tick();
     for (const n of [1, 2, 3]) session.sendAudio(frame(n));
     await tick();
-    srv.send({ type: 'final', segmentId: 0, text: 'one', start: 0, end: 0.1 });
-    srv.send({ type: 'partial', segmentId: 1, text: 'tw', start: 0.1, end: 0.3 });
+    srv().send({ type: 'final', segmentId: 0, text: 'one', start: 0, end: 0.1 });
+    srv().send({ type: 'partial', segmentId: 1, text: 'tw', start: 0.1, end: 0.3 });
     await tick();
-    srv.last.socket.close({ code: 1006, reason: '', wasClean: false });
+    srv().last.socket.close({ code: 1006, reason: '', wasClean: false });
     await tick(1000);
     // Everything after the last final, again: the new server has none of it.
-    expect(srv.last.frames.map((f) => f[0])).toEqual([2, 3]);
-    srv.send({ type: 'final', segmentId: 0, text: 'two three', start: 0, end: 0.2 });
+    expect(srv().last.frames.map((f) => f[0])).toEqual([2, 3]);
+    srv().send({ type: 'final', segmentId: 0, text: 'two three', start: 0, end: 0.2 });
     await tick();
     expect(captions().map((c) => [c.kind, c.id, c.text])).toEqual([
       ['final', '1:0', 'one'],
@@ -197,17 +185,17 @@ describe('resuming a dropped connection', () => {
 
   it('server translations keep the caption ids of the session they belong to, across a resume', async () => {
     const { session, events } = makeSession();
-    srv.onText = (socket, msg) => {
+    srv().onText = (socket, msg) => {
       if (msg.type === 'init') socket.send(JSON.stringify({ ...RESUMABLE, ...(msg.resume ? { resumed: true, receivedSamples: 1600 } : {}) }));
     };
     session.start();
     await tick();
     session.sendAudio(frame(1));
     await tick();
-    srv.last.socket.close({ code: 1006, reason: '', wasClean: false });
+    srv().last.socket.close({ code: 1006, reason: '', wasClean: false });
     await tick(1000);
-    srv.send({ type: 'final', segmentId: 0, text: 'hello', start: 0, end: 0.1 });
-    srv.send({ type: 'translation', segmentId: 0, text: 'hola', language: 'es' });
+    srv().send({ type: 'final', segmentId: 0, text: 'hello', start: 0, end: 0.1 });
+    srv().send({ type: 'translation', segmentId: 0, text: 'hola', language: 'es' });
     await tick();
     expect(events.filter((e) => e.type === 'translation')).toEqual([{ type: 'translation', id: '1:0', text: 'hola', language: 'es' }]);
   });
