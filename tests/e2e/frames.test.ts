@@ -198,9 +198,12 @@ describe('captions in any frame, broadcast-style layout (real Chromium, real ser
     // The iframe in fullscreen (a real click on the page's button): the captions stay over its video.
     await page.click('#fs-frame');
     await page.waitForFunction(() => document.fullscreenElement?.id === 'frame');
+    // The iframe's own viewport reaches the screen's size a little after fullscreenElement is set
+    // (its video already filled the iframe before: compare with the top page's size, not its own).
+    const screenSize = await page.evaluate(() => ({ width: innerWidth, height: innerHeight }));
     const full = await waitFor(async () => {
       const v = await frameView(player);
-      return v.visible && v.video!.width === v.viewport.width && (await overlayCount(page)) === 1 ? v : null;
+      return v.visible && v.viewport.width === screenSize.width && v.video!.width === v.viewport.width && (await overlayCount(page)) === 1 ? v : null;
     }, 15_000, 'captions over the fullscreen iframe');
     figures.iframeFullscreen = { panel: full.panel, video: full.video };
     expect(full.video).toMatchObject({ left: 0, top: 0, width: 1280, height: 800 });
