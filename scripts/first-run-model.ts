@@ -8,6 +8,7 @@ import {
   catalogEntry,
   downloadModel,
   findModel,
+  safeHost,
   type CatalogModel,
   type DownloadProgress,
 } from '../server/engines/models.ts';
@@ -107,13 +108,5 @@ async function reachable(url: string, timeoutMs: number): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-function safeHost(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
   }
 }

@@ -320,7 +320,8 @@ export async function fileSize(file: string): Promise<number | null> {
   }
 }
 
-function safeHost(url: string): string {
+/** The host of a URL for messages (the whole string when it is not a URL). */
+export function safeHost(url: string): string {
   try {
     return new URL(url).host;
   } catch {
