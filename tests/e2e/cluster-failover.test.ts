@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster } from '../../scripts/cluster/cluster.ts';
 import { lossAgainstBaseline } from '../helpers/align.ts';
 import { uninterruptedTranscript } from './helpers/baseline.ts';
-import { captionEvents, summarize, waitForCaptionsToSettle } from './helpers/caption-recorder.ts';
+import { captionEvents, summarize, waitForCaptionAfter, waitForCaptionsToSettle, waitUntilMidPhrase } from './helpers/caption-recorder.ts';
 import { offscreenStats, openPopup, startFromPopup } from './helpers/chromium.ts';
 import { openSpeechPage, startExtensionSuite, type ExtensionSuite } from './helpers/suite.ts';
 
@@ -34,14 +34,13 @@ describe('extension through HAProxy, a node killed mid-speech (real Chromium, 3 
     await startFromPopup(popup, cluster.wsUrl, 'sphinx');
     await page.evaluate(() => (document.getElementById('player') as HTMLVideoElement).play());
 
-    await page.waitForFunction(() => (window.__captionEvents ?? []).some((e) => e.kind === 'final'), { timeout: 60_000 });
-    await page.waitForFunction(() => (window.__captionEvents ?? []).at(-1)?.kind === 'partial', { timeout: 30_000, polling: 50 });
+    await waitUntilMidPhrase(page);
     const state = await cluster.backendState();
     const victim = [...state].find(([, s]) => s.current > 0)![0];
     const killedAt = Date.now();
     await cluster.nodes.find((n) => n.id === victim)!.stop('SIGKILL');
 
-    await page.waitForFunction((t) => (window.__captionEvents ?? []).some((e) => e.t > t), { timeout: 60_000, polling: 50 }, killedAt);
+    await waitForCaptionAfter(page, killedAt);
     const firstCaptionAfter = (await captionEvents(page)).find((e) => e.t > killedAt)!.t;
     const after = await cluster.backendState();
     const servedBy = [...after].filter(([, s]) => s.current > 0).map(([id]) => id);

@@ -13,7 +13,7 @@ import { repoRoot } from '../helpers/paths.ts';
 import { startServer } from '../helpers/server-process.ts';
 import { wer } from '../helpers/wer.ts';
 import { uninterruptedTranscript } from './helpers/baseline.ts';
-import { captionEvents, summarize, waitForCaptionsToSettle } from './helpers/caption-recorder.ts';
+import { captionEvents, summarize, waitForCaptionAfter, waitForCaptionsToSettle, waitUntilMidPhrase } from './helpers/caption-recorder.ts';
 import { offscreenStats, openPopup, sessionStates, startFromPopup } from './helpers/chromium.ts';
 import { openSpeechPage, startExtensionSuite, type ExtensionSuite } from './helpers/suite.ts';
 
@@ -42,8 +42,7 @@ describe('kill the server mid-speech, restart it 5 s later (real Chromium, real 
     await page.evaluate(() => (document.getElementById('player') as HTMLVideoElement).play());
 
     // Mid-speech: a final came (the session has a timeline) and a phrase is being spoken now.
-    await page.waitForFunction(() => (window.__captionEvents ?? []).some((e) => e.kind === 'final'), { timeout: 60_000 });
-    await page.waitForFunction(() => (window.__captionEvents ?? []).at(-1)?.kind === 'partial', { timeout: 30_000, polling: 50 });
+    await waitUntilMidPhrase(page);
     const port = suite.server.port;
     const killedAt = Date.now();
     await suite.server.stop('SIGKILL');
@@ -63,7 +62,7 @@ describe('kill the server mid-speech, restart it 5 s later (real Chromium, real 
     const listeningAt = Date.now();
     await popup.waitForSelector('#status[data-phase="live"]', { timeout: 60_000 });
     const liveAt = Date.now();
-    await page.waitForFunction((t) => (window.__captionEvents ?? []).some((e) => e.t > t), { timeout: 60_000, polling: 50 }, killedAt);
+    await waitForCaptionAfter(page, killedAt);
     const firstCaptionAfter = (await captionEvents(page)).find((e) => e.t > killedAt)!.t;
 
     await page.waitForFunction(() => (document.getElementById('player') as HTMLVideoElement).ended, { timeout: 120_000 });

@@ -11,7 +11,7 @@ import { repoRoot } from '../helpers/paths.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 import { wer } from '../helpers/wer.ts';
 import { uninterruptedTranscript } from './helpers/baseline.ts';
-import { captionEvents, summarize, waitForCaptionsToSettle } from './helpers/caption-recorder.ts';
+import { captionEvents, summarize, waitForCaptionAfter, waitForCaptionsToSettle, waitUntilMidPhrase } from './helpers/caption-recorder.ts';
 import { offscreenStats, openPopup, startFromPopup } from './helpers/chromium.ts';
 import { openSpeechPage, startExtensionSuite, type ExtensionSuite } from './helpers/suite.ts';
 
@@ -61,11 +61,10 @@ describe('Opus from the extension (real Chromium, real server, connection reset 
     await page.evaluate(() => (document.getElementById('player') as HTMLVideoElement).play());
 
     // Mid-phrase: a final came and a partial is on screen now. Then a TCP reset, no close frame.
-    await page.waitForFunction(() => (window.__captionEvents ?? []).some((e) => e.kind === 'final'), { timeout: 60_000 });
-    await page.waitForFunction(() => (window.__captionEvents ?? []).at(-1)?.kind === 'partial', { timeout: 30_000, polling: 50 });
+    await waitUntilMidPhrase(page);
     const resetAt = Date.now();
     proxy.dropAll();
-    await page.waitForFunction((t) => (window.__captionEvents ?? []).some((e) => e.t > t), { timeout: 60_000, polling: 50 }, resetAt);
+    await waitForCaptionAfter(page, resetAt);
     const firstCaptionAfter = (await captionEvents(page)).find((e) => e.t > resetAt)!.t;
 
     await page.waitForFunction(() => (document.getElementById('player') as HTMLVideoElement).ended, { timeout: 120_000 });

@@ -86,6 +86,17 @@ export function summarize(events: CaptionEvent[]): CaptionSummary {
   };
 }
 
+/** Waits until the speech is mid-phrase: a final came (the session has a timeline) and a partial is the latest caption. */
+export async function waitUntilMidPhrase(page: Page): Promise<void> {
+  await page.waitForFunction(() => (window.__captionEvents ?? []).some((e) => e.kind === 'final'), { timeout: 60_000 });
+  await page.waitForFunction(() => (window.__captionEvents ?? []).at(-1)?.kind === 'partial', { timeout: 30_000, polling: 50 });
+}
+
+/** Waits for the first caption event after epoch ms `t` (captions flowing again after an outage). */
+export async function waitForCaptionAfter(page: Page, t: number): Promise<void> {
+  await page.waitForFunction((since) => (window.__captionEvents ?? []).some((e) => e.t > since), { timeout: 60_000, polling: 50 }, t);
+}
+
 /**
  * Waits until captions settle: no partial left open and nothing new for `quietMs`. The
  * server may lag behind real time on a busy machine, so a fixed sleep is not enough.
