@@ -38,22 +38,19 @@ function crossings(from: string, forbidden: string[]): string[] {
     .flatMap(([file, deps]) => deps.filter((d) => forbidden.some((f) => under(d, f))).map((d) => `${file} → ${d}`));
 }
 
-function sourceFiles(dir: string): string[] {
+/** Every file under `dir` whose name matches `pattern` (source files by default), node_modules left out. */
+function sourceFiles(dir: string, pattern = /\.(ts|tsx|mjs|js)$/): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const full = path.join(dir, e.name);
-    if (e.isDirectory()) return e.name === 'node_modules' ? [] : sourceFiles(full);
-    return /\.(ts|tsx|mjs|js)$/.test(e.name) ? [full] : [];
+    if (e.isDirectory()) return e.name === 'node_modules' ? [] : sourceFiles(full, pattern);
+    return pattern.test(e.name) ? [full] : [];
   });
 }
 
-function markdownAndJson(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) return e.name === 'node_modules' ? [] : markdownAndJson(full);
-    return /\.(md|json)$/.test(e.name) ? [full] : [];
-  });
+/** The module specifiers a file imports (static, dynamic and side-effect imports, and vi.mock). */
+function importSpecifiers(file: string): string[] {
+  return [...fs.readFileSync(file, 'utf8').matchAll(/(?:\bfrom\s+|\bimport\s*\(?\s*|vi\.mock\(\s*)['"]([^'"]+)['"]/g)].map((m) => m[1]!);
 }
 
 describe('architecture rules', () => {
@@ -86,8 +83,7 @@ describe('architecture rules', () => {
     const files = sourceFiles(path.join(repoRoot, 'dsp'));
     expect(files.length).toBeGreaterThan(0);
     const outside = files.flatMap((f) =>
-      [...fs.readFileSync(f, 'utf8').matchAll(/(?:\bfrom\s+|\bimport\s*\(?\s*)['"]([^'"]+)['"]/g)]
-        .map((m) => m[1])
+      importSpecifiers(f)
         .filter((spec) => !spec.startsWith('./'))
         .map((spec) => `${path.relative(repoRoot, f)} → ${spec}`),
     );
@@ -112,9 +108,9 @@ describe('architecture rules', () => {
 
   it("each side's unit tests import nothing of the other side", () => {
     const importsOf = (file: string) =>
-      [...fs.readFileSync(file, 'utf8').matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|vi\.mock\(\s*)['"](\.[^'"]+)['"]/g)].map((m) =>
-        path.relative(repoRoot, path.resolve(path.dirname(file), m[1]!)).split(path.sep).join('/'),
-      );
+      importSpecifiers(file)
+        .filter((spec) => spec.startsWith('.'))
+        .map((spec) => path.relative(repoRoot, path.resolve(path.dirname(file), spec)).split(path.sep).join('/'));
     const crossing = (side: string, other: string) =>
       sourceFiles(path.join(UNIT_ROOT, side)).flatMap((f) =>
         importsOf(f)
@@ -130,7 +126,7 @@ describe('architecture rules', () => {
 
   it('calls each thing by one name (docs/architecture.md, "Names")', () => {
     const files = [...SOURCE_DIRS, 'docs', 'public/_locales']
-      .flatMap((d) => [...sourceFiles(path.join(repoRoot, d)), ...markdownAndJson(path.join(repoRoot, d))])
+      .flatMap((d) => sourceFiles(path.join(repoRoot, d), /\.(ts|tsx|mjs|js|md|json)$/))
       .concat(path.join(repoRoot, 'README.md'));
     expect(files.length).toBeGreaterThan(150);
     const offenders = files.flatMap((f) =>
