@@ -4,9 +4,8 @@
 // ends a stream with exactly ceil(N·out/in) samples. Chunks pushed one by one give exactly the
 // same output as one push.
 import { downmixToMono } from '../../dsp/downmix.ts';
+import { WIRE_SAMPLE_RATE } from '../../protocol/index.ts';
 import { StreamingResampler } from '../../dsp/resampler.ts';
-
-export const TARGET_SAMPLE_RATE = 16000;
 
 /** Frames per pass through the filter: bounds the scratch buffers whatever the chunk size. */
 const BLOCK = 4096;
@@ -53,7 +52,7 @@ export class Resampler {
 
   constructor(
     readonly inRate: number,
-    readonly outRate: number = TARGET_SAMPLE_RATE,
+    readonly outRate: number = WIRE_SAMPLE_RATE,
     readonly channels: number = 1,
   ) {
     for (const [name, v] of [['input rate', inRate], ['output rate', outRate], ['channels', channels]] as const) {
@@ -96,7 +95,7 @@ export class Resampler {
 
 /** One-shot conversion of a whole clip to 16 kHz mono. */
 export function resampleTo16k(samples: Int16Array, sampleRate: number, channels = 1): Int16Array {
-  const r = new Resampler(sampleRate, TARGET_SAMPLE_RATE, channels);
+  const r = new Resampler(sampleRate, WIRE_SAMPLE_RATE, channels);
   const head = r.push(samples);
   const tail = r.flush();
   const out = new Int16Array(head.length + tail.length);
