@@ -1,17 +1,19 @@
-// An engine registry for front-door unit tests that never reach recognition: one English
-// "sphinx" whose recognizer must not be asked for.
+// Engines for unit tests that never reach recognition: English-only fakes whose recognizer must
+// not be asked for, alone or in a registry.
 import { EngineRegistry } from '../../../server/engine-registry.ts';
 import type { Engine } from '../../../server/engines/engine.ts';
 
+export const fakeEngine = (name: string): Engine => ({
+  info: { name, model: `${name}-model`, languages: ['en'] },
+  createRecognizer: async () => {
+    throw new Error('not used');
+  },
+  close: async () => {},
+});
+
+/** A registry with one fake "sphinx": for front-door tests that refuse or route before any engine runs. */
 export function enginesThatNeverRecognize(): EngineRegistry {
-  const engine: Engine = {
-    info: { name: 'sphinx', model: 'fake', languages: ['en'] } as Engine['info'],
-    createRecognizer: async () => {
-      throw new Error('not used');
-    },
-    close: async () => {},
-  };
   const engines = new EngineRegistry('sphinx');
-  engines.add(engine);
+  engines.add(fakeEngine('sphinx'));
   return engines;
 }

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EngineRegistry } from '../../../server/engine-registry.ts';
-import type { Engine } from '../../../server/engines/engine.ts';
+import { fakeEngine } from '../helpers/fake-engines.ts';
 
-const fakeEngine = (name: string): Engine => ({
-  info: { name, model: `${name}-model`, languages: ['en'] },
-  createRecognizer: async () => {
-    throw new Error('not used');
-  },
-  close: async () => {},
-});
 
 describe('EngineRegistry', () => {
   const registry = new EngineRegistry('sphinx', new Map([['whisper', 'no model']]));
