@@ -45,6 +45,13 @@ export function joinWithSilence(parts: Int16Array[], gapSeconds: number): Int16A
   return out;
 }
 
+/** The named real clips as one recording: 0.5 s of silence first, 1 s between clips; and its reference text. */
+export function recording(ids: readonly string[]): { pcm: Int16Array; reference: string } {
+  const all = realClips();
+  const clips = ids.map((id) => all.find((c) => c.id === id)!);
+  return { pcm: joinWithSilence([new Int16Array(8000), ...clips.map((c) => c.pcm)], 1.0), reference: clips.map((c) => c.text).join(' ') };
+}
+
 /** Builds a 16-bit PCM WAV file (for original-protocol clients, and test pages). */
 export function encodeWav(pcm: Int16Array, sampleRate = 16000, channels = 1): Buffer {
   const data = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);

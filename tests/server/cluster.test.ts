@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { startCluster, type Cluster } from '../../scripts/cluster/cluster.ts';
 import { lossAgainstBaseline } from '../helpers/align.ts';
 import { streamThrough, type StreamRun } from '../helpers/cluster-client.ts';
-import { joinWithSilence, realClips } from '../helpers/fixtures.ts';
+import { recording } from '../helpers/fixtures.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 
 // About 66 s: long enough for a rolling restart of three nodes at real time.
@@ -26,10 +26,7 @@ describe('a cluster of 3 sphinx nodes behind HAProxy', () => {
 
   beforeAll(async () => {
     cluster = await startCluster({ nodes: 3, maxSessionsPerNode: MAX_SESSIONS, nodeArgs: ['--engine', 'sphinx'] });
-    const all = realClips();
-    const clips = CLIPS.map((id) => all.find((c) => c.id === id)!);
-    pcm = joinWithSilence([new Int16Array(8000), ...clips.map((c) => c.pcm)], 1.0);
-    reference = clips.map((c) => c.text).join(' ');
+    ({ pcm, reference } = recording(CLIPS));
   });
 
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { StreamSession, type StreamEvent, type WebSocketConstructor } from '../../src/offscreen/session/index.ts';
 import { alignWords, deletionRuns, repeatedNgrams } from '../helpers/align.ts';
-import { joinWithSilence, realClips } from '../helpers/fixtures.ts';
+import { recording } from '../helpers/fixtures.ts';
 import { startServer, type RunningServer } from '../helpers/server-process.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 
@@ -29,10 +29,7 @@ describe('network faults between the session and the real server', () => {
   beforeAll(async () => {
     server = await startServer(['--engine', 'sphinx']);
     proxy = await startTcpProxy(server.port);
-    const all = realClips();
-    const clips = CLIPS.map((id) => all.find((c) => c.id === id)!);
-    pcm = joinWithSilence([new Int16Array(8000), ...clips.map((c) => c.pcm)], 1.0);
-    reference = clips.map((c) => c.text).join(' ');
+    ({ pcm, reference } = recording(CLIPS));
   });
 
   afterAll(async () => {
